@@ -1,0 +1,55 @@
+"""Shared timing helpers for the benchmark scripts: median time per call, side-by-side table.
+
+The machine is noisy, so each case runs dlcore and PyTorch back to back in one process,
+repeats the measurement, and reports medians; judge the ratio, not the absolute times.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def median_seconds(step: Callable[[], object], min_seconds: float = 0.3, rounds: int = 7) -> float:
+    """Median wall time of one ``step()`` call over ``rounds`` rounds of ``min_seconds`` in all."""
+    for _ in range(3):
+        step()  # warm-up: caches, allocator, lazy initialisation
+    calls = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(calls):
+            step()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds / rounds:
+            break
+        calls *= 2
+    per_call = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            step()
+        per_call.append((time.perf_counter() - start) / calls)
+    return statistics.median(per_call)
+
+
+def format_duration(seconds: float) -> str:
+    """Seconds as a short human string in µs, ms or s."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.1f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:8.2f} ms"
+    return f"{seconds:8.2f} s "
+
+
+def print_comparison(rows: list[tuple[str, float, float | None]]) -> None:
+    """Print ``(case, dlcore_seconds, torch_seconds or None)`` rows and the ratio of the two."""
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'case':<{width}}  {'dlcore':>11}  {'PyTorch':>11}  {'ratio':>6}")
+    for name, ours, theirs in rows:
+        if theirs is None:
+            print(f"{name:<{width}}  {format_duration(ours)}  {'n/a':>11}  {'n/a':>6}")
+        else:
+            print(f"{name:<{width}}  {format_duration(ours)}  {format_duration(theirs)}  "
+                  f"{ours / theirs:6.2f}")
+    print("ratio = dlcore time / PyTorch time (below 1.0: dlcore is faster)")
