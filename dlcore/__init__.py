@@ -1,13 +1,33 @@
 """dlcore: learn deep learning by building it.
 
 Low level: ``dlcore.tensor`` makes a ``Tensor`` with reverse-mode autodiff,
-``dlcore.gradcheck`` checks a backward against finite differences.
+``dlcore.gradcheck`` checks a backward against finite differences, and
+``dlcore.functional`` holds the differentiable neural-network ops.
+High level, as in Keras: ``dlcore.models``, ``dlcore.layers``, ``dlcore.losses``,
+``dlcore.optimizers``, ``dlcore.metrics``, ``dlcore.callbacks``, ``dlcore.utils``,
+``dlcore.datasets``.
+
+Importing dlcore compiles nothing: each numba kernel compiles on its first call and is
+cached on disk for later processes.
 """
 
+from . import (
+    callbacks,
+    datasets,
+    functional,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    utils,
+)
 from .autograd import is_grad_enabled, no_grad
 from .gradcheck import gradcheck
 from .tensor import Tensor, tensor
+from .version import __version__
 
-__version__ = "0.1.0"
-
-__all__ = ["Tensor", "tensor", "no_grad", "is_grad_enabled", "gradcheck", "__version__"]
+__all__ = ["Tensor", "tensor", "no_grad", "is_grad_enabled", "gradcheck", "functional",
+           "layers", "models", "losses", "metrics", "optimizers", "callbacks", "initializers",
+           "utils", "datasets", "__version__"]

@@ -204,6 +204,32 @@ class ReLU(Function):
         return (g * ctx.positive,)
 
 
+class Abs(Function):
+    """z = |a|.    dL/da = g * sign(a)  (0 at a = 0)."""
+
+    @staticmethod
+    def forward(ctx: Context, a):
+        ctx.sign = np.sign(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        return (g * ctx.sign,)
+
+
+class Clip(Function):
+    """z = a limited to [low, high].    dL/da = g inside the range, 0 where a was clipped."""
+
+    @staticmethod
+    def forward(ctx: Context, a, low, high):
+        ctx.inside = (a >= low) & (a <= high)
+        return np.clip(a, low, high)
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        return (g * ctx.inside,)
+
+
 # ----- reductions ---------------------------------------------------------------------------
 
 

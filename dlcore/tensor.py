@@ -215,6 +215,13 @@ class Tensor:
     def relu(self) -> Tensor:
         return apply(ops.ReLU, self)
 
+    def abs(self) -> Tensor:
+        return apply(ops.Abs, self)
+
+    def clip(self, low: float, high: float) -> Tensor:
+        """Values limited to ``[low, high]``; no gradient flows where a value was clipped."""
+        return apply(ops.Clip, self, low=low, high=high)
+
     # ----- reductions -----------------------------------------------------------------------
     def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         return apply(ops.Sum, self, axis=axis, keepdims=keepdims)

@@ -48,6 +48,8 @@ UNARY = [
     OpCase("tanh", lambda a: a.tanh(), lambda a: a.tanh()),
     OpCase("sigmoid", lambda a: a.sigmoid(), lambda a: a.sigmoid()),
     OpCase("relu", lambda a: a.relu(), lambda a: a.relu(), values="away_from_zero"),
+    OpCase("abs", lambda a: a.abs(), lambda a: a.abs(), values="away_from_zero"),
+    OpCase("clip", lambda a: a.clip(-0.55, 0.83), lambda a: a.clamp(-0.55, 0.83), distinct=True),
     OpCase("square", lambda a: a**2, lambda a: a**2),
     OpCase("power_1.5", lambda a: a**1.5, lambda a: a**1.5, values="positive"),
     OpCase("scalar_power", lambda a: 2.0**a, lambda a: 2.0**a),

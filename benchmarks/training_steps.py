@@ -1,0 +1,244 @@
+"""Keras-level training steps and predictions: dlcore beside PyTorch CPU.
+
+Run from the repository root:  python -m benchmarks.training_steps [name filter ...]
+
+Every workload is built twice from the same description, float32 throughout, inputs fixed
+random arrays created once:
+
+* dlcore: ``Sequential`` + ``compile`` + one ``model.train_on_batch(x, y)`` per step, with
+  integer labels and ``loss='sparse_categorical_crossentropy'`` on softmax outputs, as a Keras
+  user writes it; predictions with ``model.predict(x, batch_size=256)``.
+* PyTorch: the equivalent ``torch.nn.Sequential`` in NCHW, one step being ``zero_grad``,
+  forward, ``CrossEntropyLoss`` on the logits, ``backward``, ``step`` and ``loss.item()``
+  (``train_on_batch`` returns the loss as a float too); predictions under ``no_grad`` in
+  ``eval`` mode, followed by a softmax. Optimizers use Keras's defaults on both sides
+  (Adam ``lr=1e-3, eps=1e-7``; SGD ``lr=0.01, momentum=0.9``); batch norm uses Keras's
+  ``momentum=0.99, epsilon=1e-3``.
+
+The first dlcore step is timed on its own: it includes numba's compilation of each kernel
+(or the loading of its on-disk cache) and the creation of the optimizer slots. Arguments
+keep only the workloads whose name contains one of them (``python -m
+benchmarks.training_steps LeNet``).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+
+import dlcore as dl
+from benchmarks._timing import format_duration, median_seconds, print_comparison
+from dlcore.layers import (
+    LSTM,
+    Activation,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPooling2D,
+)
+
+CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    batch: int
+    sample_shape: tuple[int, ...]  # one dlcore sample: (features,), (rows, cols, channels) ...
+    dlcore_layers: Callable[[], list]
+    torch_layers: Callable[[Any], list]  # gets torch.nn
+    optimizer: str = "adam"  # "adam" or "sgd" (momentum 0.9)
+    predict: bool = False
+
+
+def mlp_dlcore(widths: tuple[int, ...], normalise: bool = False) -> Callable[[], list]:
+    def layers() -> list:
+        hidden = []
+        for units in widths[1:]:
+            if normalise:
+                hidden += [Dense(units), BatchNormalization(), Activation("relu"), Dropout(0.5)]
+            else:
+                hidden.append(Dense(units, activation="relu"))
+        return [*hidden, Dense(CLASSES, activation="softmax")]
+    return layers
+
+
+def mlp_torch(widths: tuple[int, ...], normalise: bool = False) -> Callable[[Any], list]:
+    def layers(nn) -> list:
+        hidden = []
+        for inputs, units in zip(widths, widths[1:], strict=False):
+            hidden.append(nn.Linear(inputs, units))
+            if normalise:
+                hidden += [nn.BatchNorm1d(units, eps=1e-3, momentum=0.01), nn.ReLU(),
+                           nn.Dropout(0.5)]
+            else:
+                hidden.append(nn.ReLU())
+        return [*hidden, nn.Linear(widths[-1], CLASSES)]
+    return layers
+
+
+def lenet_dlcore() -> list:
+    return [Conv2D(6, 5, padding="same", activation="relu"), MaxPooling2D(2),
+            Conv2D(16, 5, activation="relu"), MaxPooling2D(2), Flatten(),
+            Dense(120, activation="relu"), Dense(84, activation="relu"),
+            Dense(CLASSES, activation="softmax")]
+
+
+def lenet_torch(nn) -> list:
+    return [nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+            nn.Linear(84, CLASSES)]
+
+
+def convnet_dlcore() -> list:
+    return [Conv2D(32, 3, padding="same", activation="relu"), MaxPooling2D(2),
+            Conv2D(64, 3, padding="same", activation="relu"), MaxPooling2D(2), Flatten(),
+            Dense(CLASSES, activation="softmax")]
+
+
+def convnet_torch(nn) -> list:
+    return [nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+            nn.Linear(7 * 7 * 64, CLASSES)]
+
+
+def lstm_dlcore() -> list:
+    return [LSTM(128), Dense(CLASSES, activation="softmax")]
+
+
+def lstm_torch(nn) -> list:
+    class LastOutput(nn.Module):
+        """nn.LSTM (fused) keeping the output of the last time step, like Keras's LSTM."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = nn.LSTM(32, 128, batch_first=True)
+
+        def forward(self, x):
+            return self.lstm(x)[0][:, -1]
+
+    return [LastOutput(), nn.Linear(128, CLASSES)]
+
+
+SMALL_MLP, MNIST_MLP = (64, 128, 64), (784, 256, 128)
+WORKLOADS = [
+    Workload("MLP 64-128-64-10, b32, Adam", 32, (64,), mlp_dlcore(SMALL_MLP),
+             mlp_torch(SMALL_MLP)),
+    Workload("MLP 784-256-128-10, b128, Adam", 128, (784,), mlp_dlcore(MNIST_MLP),
+             mlp_torch(MNIST_MLP)),
+    Workload("MLP 784 + BN/ReLU/Dropout, b128, Adam", 128, (784,),
+             mlp_dlcore(MNIST_MLP, normalise=True), mlp_torch(MNIST_MLP, normalise=True)),
+    Workload("LeNet-5, b64, SGD momentum", 64, (28, 28, 1), lenet_dlcore, lenet_torch, "sgd"),
+    Workload("conv 32-64 3x3, b64, Adam", 64, (28, 28, 1), convnet_dlcore, convnet_torch),
+    Workload("LSTM(128) 50x32, b64, Adam", 64, (50, 32), lstm_dlcore, lstm_torch),
+    Workload("predict MLP 784, b256", 256, (784,), mlp_dlcore(MNIST_MLP), mlp_torch(MNIST_MLP),
+             predict=True),
+    Workload("predict LeNet-5, b256", 256, (28, 28, 1), lenet_dlcore, lenet_torch,
+             predict=True),
+]
+
+
+def inputs(workload: Workload) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random batch (dlcore layout) and its integer labels."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((workload.batch, *workload.sample_shape)).astype(np.float32)
+    return x, rng.integers(0, CLASSES, workload.batch)
+
+
+def dlcore_step(workload: Workload, x: np.ndarray, labels: np.ndarray) -> Callable[[], object]:
+    model = dl.models.Sequential(workload.dlcore_layers())
+    model.build((None, *workload.sample_shape))
+    if workload.predict:
+        return lambda: model.predict(x, batch_size=workload.batch)
+    optimizer = (dl.optimizers.Adam() if workload.optimizer == "adam"
+                 else dl.optimizers.SGD(learning_rate=0.01, momentum=0.9))
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    return lambda: model.train_on_batch(x, labels)
+
+
+def torch_step(torch, workload: Workload, x: np.ndarray,
+               labels: np.ndarray) -> Callable[[], object]:
+    model = torch.nn.Sequential(*workload.torch_layers(torch.nn))
+    images = x.ndim == 4
+    x_torch = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)) if images else x)
+    if workload.predict:
+        model.eval()
+
+        def predict():
+            with torch.no_grad():
+                return model(x_torch).softmax(dim=1).numpy()
+        return predict
+    labels_torch = torch.from_numpy(labels)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = (torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+                 if workload.optimizer == "adam"
+                 else torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
+
+    def train():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x_torch), labels_torch)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return train
+
+
+def describe_threads(torch) -> str:
+    parts = [f"numba {numba.__version__}: {numba.get_num_threads()} threads "
+             f"({numba.config.THREADING_LAYER} layer)"]
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        threadpool_info = list
+    parts += [f"{pool['internal_api']} {pool.get('version') or ''}: "
+              f"{pool['num_threads']} threads" for pool in threadpool_info()]
+    if torch is not None:
+        parts.append(f"PyTorch {torch.__version__}: {torch.get_num_threads()} threads")
+    return "; ".join(parts)
+
+
+def main(filters: list[str]) -> None:
+    try:
+        import torch
+        torch.set_num_threads(2)
+        torch.manual_seed(0)
+    except ImportError:
+        torch = None
+        print("PyTorch is not installed (pip install torch==2.13.0): showing dlcore alone.")
+    dl.utils.set_random_seed(0)
+    print(f"dlcore {dl.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}")
+    print(describe_threads(torch))
+    rows, first_steps = [], []
+    for workload in WORKLOADS:
+        if filters and not any(word.lower() in workload.name.lower() for word in filters):
+            continue
+        x, labels = inputs(workload)
+        ours = dlcore_step(workload, x, labels)
+        start = time.perf_counter()
+        ours()
+        first_steps.append((workload.name, time.perf_counter() - start))
+        theirs = torch_step(torch, workload, x, labels) if torch is not None else None
+        rows.append((workload.name, median_seconds(ours),
+                     median_seconds(theirs) if theirs is not None else None))
+    print("\ndlcore's first step (numba compilation or cache loading, optimizer slots):")
+    for name, seconds in first_steps:
+        print(f"  {name:<40} {format_duration(seconds)}")
+    print("\nmedian time per step (training: forward, loss, backward, update; predict: one "
+          "batch):")
+    print_comparison(rows)
+    print("Noise: other processes share this machine's cores, so single timings can move by "
+          "10-30 %;\neach side is measured back to back in one process; rerun and compare the "
+          "ratios.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,169 @@
+"""Activations and the softmax family: relu, sigmoid, tanh, softmax, log_softmax and the
+fused softmax cross-entropy of integer labels.
+
+``relu``, ``sigmoid`` and ``tanh`` are the engine's elementwise ops (``dlcore.ops``), offered
+here under their functional names. The softmax family works along one axis (the last by
+default); its formulas, and why the row maximum is subtracted first, are in
+``dlcore.kernels.softmax``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore import ops
+from dlcore.autograd import Context, Function
+from dlcore.kernels import softmax as kernels
+from dlcore.tensor import Tensor, apply, tensor
+
+
+class SoftmaxFunction(Function):
+    """s = exp(x - max) / sum(exp(x - max)) along ``axis``;  dL/dx = s * (g - sum(g * s))."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis):
+        ctx.axis = axis
+        ctx.s = kernels.softmax_forward(np.moveaxis(x, axis, -1))
+        return np.moveaxis(ctx.s, -1, axis)
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        dx = kernels.softmax_backward(ctx.s, np.moveaxis(g, ctx.axis, -1))
+        return (np.moveaxis(dx, -1, ctx.axis),)
+
+
+class LogSoftmaxFunction(Function):
+    """y = (x - max) - log(sum(exp(x - max))) along ``axis``;  dL/dx = g - softmax(x) * sum(g)."""
+
+    @staticmethod
+    def forward(ctx: Context, x, axis):
+        ctx.axis = axis
+        y, ctx.s = kernels.log_softmax_forward(np.moveaxis(x, axis, -1))
+        return np.moveaxis(y, -1, axis)
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        dx = kernels.log_softmax_backward(ctx.s, np.moveaxis(g, ctx.axis, -1))
+        return (np.moveaxis(dx, -1, ctx.axis),)
+
+
+class SoftmaxCrossEntropyFunction(Function):
+    """loss[n] = logsumexp(z[n]) - z[n, y[n]];  dL/dz[n] = g[n] * (softmax(z[n]) - onehot(y[n]))."""
+
+    @staticmethod
+    def forward(ctx: Context, logits, labels):
+        loss, ctx.s = kernels.softmax_cross_entropy_forward(logits, labels)
+        ctx.labels = labels
+        return loss
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        return (kernels.softmax_cross_entropy_backward(ctx.s, ctx.labels, g),)
+
+
+def relu(x: Tensor | np.ndarray) -> Tensor:
+    """``max(x, 0)`` elementwise; the gradient is ``g`` where ``x > 0`` and 0 elsewhere."""
+    return apply(ops.ReLU, _as_tensor(x))
+
+
+def sigmoid(x: Tensor | np.ndarray) -> Tensor:
+    """``1 / (1 + exp(-x))`` elementwise; the gradient is ``g * s * (1 - s)``."""
+    return apply(ops.Sigmoid, _as_tensor(x))
+
+
+def tanh(x: Tensor | np.ndarray) -> Tensor:
+    """``tanh(x)`` elementwise; the gradient is ``g * (1 - tanh(x)**2)``."""
+    return apply(ops.Tanh, _as_tensor(x))
+
+
+def softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``axis``: every slice along it becomes a distribution.
+
+    Numerically stable (the maximum is subtracted first): finite for any finite ``x``.
+    """
+    x = _floating("softmax", x)
+    return apply(SoftmaxFunction, x, axis=_axis("softmax", x, axis))
+
+
+def log_softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
+    """``x - log(sum(exp(x)))`` along ``axis``: the log of ``softmax(x)``, computed without it.
+
+    Use it (not ``log(softmax(x))``) for log-probabilities: it stays finite where a
+    probability rounds to 0.
+    """
+    x = _floating("log_softmax", x)
+    return apply(LogSoftmaxFunction, x, axis=_axis("log_softmax", x, axis))
+
+
+def softmax_cross_entropy(logits: Tensor | np.ndarray, labels: Tensor | np.ndarray) -> Tensor:
+    """Per-sample loss ``-log softmax(logits[n])[labels[n]]``, shape ``(batch,)``.
+
+    ``logits`` is ``(batch, classes)``, unnormalised scores; ``labels`` holds ``batch``
+    integer class ids in ``[0, classes)`` (sparse labels: not one-hot). Softmax and logarithm
+    are fused, so the loss is finite for any finite logits. Only ``logits`` gets a gradient.
+    """
+    op = "softmax_cross_entropy"
+    logits = _floating(op, logits)
+    if logits.ndim != 2:
+        raise ValueError(
+            f"{op} expects logits of shape (batch, classes), got shape {logits.shape}; "
+            "reshape them to (batch, classes) first, e.g. logits.reshape(-1, classes)"
+        )
+    batch, classes = logits.shape
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise TypeError(
+            f"{op} expects integer class labels, got dtype {labels.dtype}; convert them with "
+            "labels.astype('int64') (for one-hot labels take labels.argmax(axis=-1))"
+        )
+    if labels.shape != (batch,):
+        raise ValueError(
+            f"{op} expects labels of shape ({batch},) (one class id per row of logits with "
+            f"shape {logits.shape}), got shape {labels.shape}; pass a flat vector, e.g. "
+            "labels.reshape(-1)"
+        )
+    if classes == 0:
+        raise ValueError(f"{op} needs at least one class, got logits of shape {logits.shape}")
+    if batch and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(
+            f"{op}: labels must lie in [0, {classes}) for logits with {classes} classes, got "
+            f"labels from {labels.min()} to {labels.max()}; check that the last layer has one "
+            "unit per class and that labels count from 0"
+        )
+    return apply(
+        SoftmaxCrossEntropyFunction, logits, labels=np.ascontiguousarray(labels, dtype=np.int64)
+    )
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+def _floating(op: str, x) -> Tensor:
+    """``x`` as a Tensor, which must hold floating-point numbers."""
+    x = _as_tensor(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{op} expects floating-point input, got dtype {x.dtype}; use float32")
+    return x
+
+
+def _axis(op: str, x: Tensor, axis) -> int:
+    """``axis`` checked against ``x`` and made non-negative."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be an int, got {axis!r}; use for example axis=-1")
+    if x.ndim == 0:
+        raise ValueError(
+            f"{op} needs an axis to normalise over, got a scalar (shape ()); "
+            "pass at least a 1-D array, e.g. x.reshape(1)"
+        )
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"{op}: axis {axis} is out of range for x of shape {x.shape}; use an axis in "
+            f"[{-x.ndim}, {x.ndim - 1}], e.g. axis=-1 for the last"
+        )
+    axis = int(axis) % x.ndim
+    if x.shape[axis] == 0:
+        raise ValueError(
+            f"{op}: axis {axis} of x (shape {x.shape}) is empty; there is nothing to normalise"
+        )
+    return axis

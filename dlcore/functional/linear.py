@@ -1,0 +1,87 @@
+"""The fully connected (Dense) layer's op: ``y = x @ kernel + bias`` on the last axis of ``x``.
+
+Shapes (Keras layout): ``x`` is ``(..., input_dim)``, ``kernel`` is ``(input_dim, units)``,
+``bias`` is ``(units,)``, ``y`` is ``(..., units)``. All leading axes of ``x`` are seen as one
+batch axis of ``M`` rows, ``x2d`` of shape ``(M, input_dim)``; with ``g2d = dL/dy`` seen the
+same way ``(M, units)``::
+
+    y2d     = x2d @ kernel + bias
+    dx2d    = g2d @ kernel.T            (M, input_dim)
+    dkernel = x2d.T @ g2d               (input_dim, units)
+    dbias   = sum over the M rows of g2d (units,)
+
+The three products are single BLAS matrix multiplications (numpy's ``@``); a gradient
+nobody asked for is not computed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.autograd import Context, Function
+from dlcore.tensor import Tensor, apply, tensor
+
+
+class LinearFunction(Function):
+    """y = x @ kernel + bias;  dx = g @ kernel.T,  dkernel = x.T @ g,  dbias = sum of g's rows."""
+
+    @staticmethod
+    def forward(ctx: Context, x, kernel, bias):
+        x2d = x.reshape(-1, x.shape[-1])
+        y = x2d @ kernel
+        if bias is not None:
+            y += bias
+        ctx.x2d, ctx.kernel, ctx.input_shape = x2d, kernel, x.shape
+        return y.reshape(*x.shape[:-1], kernel.shape[1])
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        need_x, need_kernel, need_bias = ctx.needs_input_grad
+        g2d = g.reshape(-1, g.shape[-1])
+        dx = (g2d @ ctx.kernel.T).reshape(ctx.input_shape) if need_x else None
+        dkernel = ctx.x2d.T @ g2d if need_kernel else None
+        dbias = g2d.sum(axis=0) if need_bias else None
+        return dx, dkernel, dbias
+
+
+def linear(
+    x: Tensor | np.ndarray, kernel: Tensor | np.ndarray, bias: Tensor | np.ndarray | None = None
+) -> Tensor:
+    """``x @ kernel + bias``: a Dense layer without its activation.
+
+    ``x`` is ``(..., input_dim)`` (a batch of vectors, or any leading axes), ``kernel`` is
+    ``(input_dim, units)`` as in Keras (PyTorch's ``weight`` is its transpose), ``bias`` is
+    ``(units,)`` or None. Returns ``(..., units)``.
+    """
+    x, kernel = _as_tensor(x), _as_tensor(kernel)
+    bias = None if bias is None else _as_tensor(bias)
+    for name, value in (("x", x), ("kernel", kernel), ("bias", bias)):
+        if value is not None and not np.issubdtype(value.dtype, np.floating):
+            raise TypeError(
+                f"linear expects a floating-point {name}, got dtype {value.dtype}; use float32"
+            )
+    if kernel.ndim != 2:
+        raise ValueError(
+            f"linear expects kernel of shape (input_dim, units), got shape {kernel.shape}"
+        )
+    input_dim, units = kernel.shape
+    if x.ndim == 0 or x.shape[-1] != input_dim:
+        hint = (
+            "flatten it first (a Flatten layer, or x.reshape(batch, -1))"
+            if x.ndim > 2
+            else f"give the kernel {x.shape[-1] if x.ndim else 1} rows (input_dim)"
+        )
+        raise ValueError(
+            f"linear: the last axis of x must have the kernel's input_dim {input_dim}, got x of "
+            f"shape {x.shape} and kernel of shape {kernel.shape}; {hint}"
+        )
+    if bias is not None and bias.shape != (units,):
+        raise ValueError(
+            f"linear expects bias of shape ({units},) (one per unit of kernel {kernel.shape}), "
+            f"got shape {bias.shape}"
+        )
+    return apply(LinearFunction, x, kernel, bias)
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else tensor(x)

@@ -1,0 +1,123 @@
+"""2-D max and average pooling on channels-last images ``(batch, rows, cols, channels)``.
+
+Output size per spatial axis (input ``n``, pool ``k``, stride ``s``), the Keras rule:
+
+* ``'valid'``: ``out = floor((n - k) / s) + 1``, no padding;
+* ``'same'``: ``out = ceil(n / s)``, total padding ``max((out - 1) * s + k - n, 0)``, half of
+  it before and the rest (the odd cell) after, at the bottom/right.
+
+Padded cells never take part: they never win a max and are not counted in an average.
+The formulas for the values and the gradients are in ``dlcore.kernels.pooling``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.autograd import Context, Function
+from dlcore.kernels import pooling as kernels
+from dlcore.tensor import Tensor, apply, tensor
+
+
+class MaxPool2DFunction(Function):
+    """y = maximum of each window;  dL/dx = g added at the position of each window's maximum."""
+
+    @staticmethod
+    def forward(ctx: Context, x, pool, strides, pads, out_size):
+        y, ctx.argmax = kernels.max_pool2d_forward(x, pool, strides, pads, out_size)
+        ctx.input_shape = x.shape
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        return (kernels.max_pool2d_backward(g, ctx.argmax, ctx.input_shape),)
+
+
+class AvgPool2DFunction(Function):
+    """y = mean of the real cells of each window;  dL/dx = g / count spread over the window."""
+
+    @staticmethod
+    def forward(ctx: Context, x, pool, strides, pads, out_size):
+        ctx.input_shape, ctx.geometry = x.shape, (pool, strides, pads)
+        return kernels.avg_pool2d_forward(x, pool, strides, pads, out_size)
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        return (kernels.avg_pool2d_backward(g, ctx.input_shape, *ctx.geometry),)
+
+
+def max_pool2d(
+    x: Tensor | np.ndarray,
+    pool_size: int | tuple[int, int],
+    strides: int | tuple[int, int] | None = None,
+    padding: str = "valid",
+) -> Tensor:
+    """Max pooling: ``y[n, i, j, c]`` = the largest ``x[n, h, w, c]`` in window ``(i, j)``.
+
+    ``x`` is ``(batch, rows, cols, channels)``; ``pool_size`` and ``strides`` are an int or a
+    pair (rows, cols); ``strides=None`` means ``pool_size``; ``padding`` is ``'valid'`` or
+    ``'same'``. The gradient flows only to each window's maximum.
+    """
+    x, params = _prepare("max_pool2d", x, pool_size, strides, padding)
+    return apply(MaxPool2DFunction, x, **params)
+
+
+def avg_pool2d(
+    x: Tensor | np.ndarray,
+    pool_size: int | tuple[int, int],
+    strides: int | tuple[int, int] | None = None,
+    padding: str = "valid",
+) -> Tensor:
+    """Average pooling: ``y[n, i, j, c]`` = the mean of ``x[n, h, w, c]`` over window ``(i, j)``.
+
+    Arguments as in ``max_pool2d``. With ``padding='same'`` each window is divided by the
+    number of real (non-padded) cells it covers, as Keras does.
+    """
+    x, params = _prepare("avg_pool2d", x, pool_size, strides, padding)
+    return apply(AvgPool2DFunction, x, **params)
+
+
+def _prepare(op: str, x, pool_size, strides, padding) -> tuple[Tensor, dict]:
+    """Check the arguments; return x as a Tensor and the window geometry for the kernels."""
+    if not isinstance(x, Tensor):
+        x = tensor(x)
+    if x.ndim != 4:
+        raise ValueError(
+            f"{op} expects x of rank 4 (batch, rows, cols, channels), got shape {x.shape}; "
+            "add a channel axis with x.reshape(batch, rows, cols, 1) for a single channel"
+        )
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{op} expects a floating-point x, got dtype {x.dtype}; use float32")
+    pool = _pair(op, "pool_size", pool_size)
+    steps = pool if strides is None else _pair(op, "strides", strides)
+    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}")
+    pads, out_size = [], []
+    for axis, n, k, s in zip(("rows", "cols"), x.shape[1:3], pool, steps, strict=True):
+        if padding.lower() == "same":
+            out = -(-n // s)
+            pads.append(max((out - 1) * s + k - n, 0) // 2)
+        elif k > n:
+            raise ValueError(
+                f"{op}: pool_size {pool} is larger than the input ({n} {axis} in x of shape "
+                f"{x.shape}) with padding='valid'; use a smaller pool_size or padding='same'"
+            )
+        else:
+            out = (n - k) // s + 1
+            pads.append(0)
+        out_size.append(out)
+    return x, dict(pool=pool, strides=steps, pads=tuple(pads), out_size=tuple(out_size))
+
+
+def _pair(op: str, name: str, value) -> tuple[int, int]:
+    """An int or a pair of ints as a pair of positive ints."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else value
+    if (
+        not isinstance(pair, (tuple, list))
+        or len(pair) != 2
+        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
+    ):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    if min(pair) < 1:
+        raise ValueError(f"{op}: {name} must be positive, got {value!r}; use for example 2")
+    return int(pair[0]), int(pair[1])

@@ -1,0 +1,249 @@
+"""2-D max and average pooling over channels-last images: compiled loops and numpy references.
+
+Shapes: ``x`` is ``(N, H, W, C)``, the output ``y`` is ``(N, OH, OW, C)``. Window ``(i, j)``
+of size ``ph x pw`` starts at row ``i*sh - pad_top`` and column ``j*sw - pad_left``; rows and
+columns outside ``[0, H) x [0, W)`` are padding and take no part in the result. The window
+of output cell ``(i, j)`` restricted to the real cells is written ``R(i, j)``.
+
+Max pooling::
+
+    y[n, i, j, c]  = max over (h, w) in R(i, j) of x[n, h, w, c]
+    dx[n, h, w, c] = sum over the windows (i, j) whose maximum sits at (h, w) of g[n, i, j, c]
+
+Average pooling (padded cells are not counted, the TensorFlow/Keras rule)::
+
+    y[n, i, j, c]  = (1 / |R(i, j)|) * sum over (h, w) in R(i, j) of x[n, h, w, c]
+    dx[n, h, w, c] = sum over the windows (i, j) with (h, w) in R(i, j) of g[n, i, j, c] / |R(i, j)|
+
+With overlapping windows (stride < pool size) a cell belongs to several windows and its
+gradient is the sum of their contributions.
+
+The compiled loops keep the channel axis innermost, so each step works on ``C`` contiguous
+numbers. Max pooling records, for every output element, the flat position ``h * W + w`` of
+its maximum (the first one met in row-major window order when values tie); the backward pass
+adds each upstream gradient at that position.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dlcore.kernels._jit import jit
+from dlcore.kernels._memory import empty_aligned, zeros_aligned
+
+# ----- window geometry ----------------------------------------------------------------------
+
+
+@jit
+def _real_range(index, stride, pad, pool, size):
+    """Rows (or columns) ``[start, stop)`` of window ``index`` that lie inside the input."""
+    start = index * stride - pad
+    return max(start, 0), min(start + pool, size)
+
+
+# ----- compiled loops -----------------------------------------------------------------------
+
+
+@jit
+def _max_pool2d_forward_loop(x, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, y, argmax):
+    n_batch, in_h, in_w, channels = x.shape
+    for n in range(n_batch):
+        for i in range(y.shape[1]):
+            h0, h1 = _real_range(i, stride_h, pad_top, pool_h, in_h)
+            for j in range(y.shape[2]):
+                w0, w1 = _real_range(j, stride_w, pad_left, pool_w, in_w)
+                best = y[n, i, j]
+                where = argmax[n, i, j]
+                first = h0 * in_w + w0
+                for c in range(channels):
+                    best[c] = x[n, h0, w0, c]
+                    where[c] = first
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        position = h * in_w + w
+                        for c in range(channels):
+                            value = x[n, h, w, c]
+                            larger = value > best[c]
+                            best[c] = value if larger else best[c]
+                            where[c] = position if larger else where[c]
+
+
+@jit
+def _max_pool2d_backward_loop(g, argmax, dx_flat):
+    n_batch, out_h, out_w, channels = g.shape
+    for n in range(n_batch):
+        for i in range(out_h):
+            for j in range(out_w):
+                for c in range(channels):
+                    dx_flat[n, argmax[n, i, j, c], c] += g[n, i, j, c]
+
+
+@jit
+def _avg_pool2d_forward_loop(x, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, y):
+    n_batch, in_h, in_w, channels = x.shape
+    for n in range(n_batch):
+        for i in range(y.shape[1]):
+            h0, h1 = _real_range(i, stride_h, pad_top, pool_h, in_h)
+            for j in range(y.shape[2]):
+                w0, w1 = _real_range(j, stride_w, pad_left, pool_w, in_w)
+                total = y[n, i, j]
+                total[:] = 0
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        for c in range(channels):
+                            total[c] += x[n, h, w, c]
+                inverse_count = 1.0 / ((h1 - h0) * (w1 - w0))
+                for c in range(channels):
+                    total[c] *= inverse_count
+
+
+@jit
+def _avg_pool2d_backward_loop(g, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, dx):
+    n_batch, in_h, in_w, channels = dx.shape
+    for n in range(n_batch):
+        for i in range(g.shape[1]):
+            h0, h1 = _real_range(i, stride_h, pad_top, pool_h, in_h)
+            for j in range(g.shape[2]):
+                w0, w1 = _real_range(j, stride_w, pad_left, pool_w, in_w)
+                inverse_count = 1.0 / ((h1 - h0) * (w1 - w0))
+                for h in range(h0, h1):
+                    for w in range(w0, w1):
+                        for c in range(channels):
+                            dx[n, h, w, c] += g[n, i, j, c] * inverse_count
+
+
+# ----- entry points ---------------------------------------------------------------------------
+
+
+def max_pool2d_forward(
+    x: np.ndarray,
+    pool: tuple[int, int],
+    strides: tuple[int, int],
+    pads: tuple[int, int],
+    out_size: tuple[int, int],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Max pooling of ``x`` (N, H, W, C) -> ``(y, argmax)``, both (N, OH, OW, C).
+
+    ``pads`` is ``(pad_top, pad_left)``; padding at the bottom and right needs no number, as
+    windows are simply cut at the edge. ``argmax`` (int64) holds ``h * W + w`` of each maximum.
+    """
+    x = np.ascontiguousarray(x)
+    shape = (x.shape[0], *out_size, x.shape[3])
+    y = empty_aligned(shape, x.dtype)
+    argmax = empty_aligned(shape, np.int64)
+    _max_pool2d_forward_loop(x, *pool, *strides, *pads, y, argmax)
+    return y, argmax
+
+
+def max_pool2d_backward(
+    g: np.ndarray, argmax: np.ndarray, input_shape: tuple[int, int, int, int]
+) -> np.ndarray:
+    """Gradient of max pooling: each ``g[n, i, j, c]`` is added to ``dx`` at its ``argmax``."""
+    n_batch, in_h, in_w, channels = input_shape
+    dx = zeros_aligned(input_shape, g.dtype)
+    _max_pool2d_backward_loop(
+        np.ascontiguousarray(g), argmax, dx.reshape(n_batch, in_h * in_w, channels)
+    )
+    return dx
+
+
+def avg_pool2d_forward(
+    x: np.ndarray,
+    pool: tuple[int, int],
+    strides: tuple[int, int],
+    pads: tuple[int, int],
+    out_size: tuple[int, int],
+) -> np.ndarray:
+    """Average pooling of ``x`` (N, H, W, C) -> (N, OH, OW, C), dividing by the real cells."""
+    x = np.ascontiguousarray(x)
+    y = empty_aligned((x.shape[0], *out_size, x.shape[3]), x.dtype)
+    _avg_pool2d_forward_loop(x, *pool, *strides, *pads, y)
+    return y
+
+
+def avg_pool2d_backward(
+    g: np.ndarray,
+    input_shape: tuple[int, int, int, int],
+    pool: tuple[int, int],
+    strides: tuple[int, int],
+    pads: tuple[int, int],
+) -> np.ndarray:
+    """Gradient of average pooling: ``g / |R(i, j)|`` spread over every real cell of a window."""
+    dx = zeros_aligned(input_shape, g.dtype)
+    _avg_pool2d_backward_loop(np.ascontiguousarray(g), *pool, *strides, *pads, dx)
+    return dx
+
+
+# ----- numpy references -----------------------------------------------------------------------
+
+
+def _pad(x, pool, strides, pads, out_size, fill):
+    """``x`` padded with ``fill`` so that every window lies inside the padded array."""
+    widths = [(0, 0)]
+    for out, stride, size, n, pad in zip(out_size, strides, pool, x.shape[1:3], pads, strict=True):
+        widths.append((pad, max((out - 1) * stride + size - n - pad, 0)))
+    widths.append((0, 0))
+    return np.pad(x, widths, constant_values=fill)
+
+
+def _windows(pool, strides, out_size):
+    """``(i, j, index)`` for every output cell; ``index`` selects its window in the padded x."""
+    for i in range(out_size[0]):
+        for j in range(out_size[1]):
+            rows = slice(i * strides[0], i * strides[0] + pool[0])
+            cols = slice(j * strides[1], j * strides[1] + pool[1])
+            yield i, j, (slice(None), rows, cols, slice(None))
+
+
+def _crop(padded, pads, shape):
+    """The part of a padded array that covers the real input."""
+    return padded[:, pads[0] : pads[0] + shape[1], pads[1] : pads[1] + shape[2], :]
+
+
+def max_pool2d_forward_reference(x, pool, strides, pads, out_size):
+    """Plain numpy max pooling: pad with -inf, take the maximum of every window."""
+    padded = _pad(x, pool, strides, pads, out_size, -np.inf)
+    y = np.empty((x.shape[0], *out_size, x.shape[3]), dtype=x.dtype)
+    for i, j, window in _windows(pool, strides, out_size):
+        y[:, i, j, :] = padded[window].max(axis=(1, 2))
+    return y
+
+
+def max_pool2d_backward_reference(x, g, pool, strides, pads, out_size):
+    """Plain numpy max-pooling gradient: route each ``g`` to its window's (first) maximum."""
+    padded = _pad(x, pool, strides, pads, out_size, -np.inf)
+    dx = np.zeros_like(padded)
+    batch, channel = np.indices((x.shape[0], x.shape[3]))
+    for i, j, window in _windows(pool, strides, out_size):
+        flat = padded[window].reshape(x.shape[0], -1, x.shape[3]).argmax(axis=1)
+        rows, cols = np.unravel_index(flat, pool)
+        dx[batch, window[1].start + rows, window[2].start + cols, channel] += g[:, i, j, :]
+    return _crop(dx, pads, x.shape)
+
+
+def _real_counts(x, pool, strides, pads, out_size):
+    """Number of real (non-padded) cells in every window, shape (OH, OW)."""
+    real = _pad(np.ones((1, *x.shape[1:3], 1)), pool, strides, pads, out_size, 0.0)
+    counts = np.empty(out_size)
+    for i, j, window in _windows(pool, strides, out_size):
+        counts[i, j] = real[window].sum()
+    return counts
+
+
+def avg_pool2d_forward_reference(x, pool, strides, pads, out_size):
+    """Plain numpy average pooling: window sums of zero-padded x over the real-cell counts."""
+    padded = _pad(x, pool, strides, pads, out_size, 0.0)
+    counts = _real_counts(x, pool, strides, pads, out_size)
+    y = np.empty((x.shape[0], *out_size, x.shape[3]), dtype=x.dtype)
+    for i, j, window in _windows(pool, strides, out_size):
+        y[:, i, j, :] = padded[window].sum(axis=(1, 2)) / counts[i, j]
+    return y
+
+
+def avg_pool2d_backward_reference(x, g, pool, strides, pads, out_size):
+    """Plain numpy average-pooling gradient: ``g / count`` added to every cell of the window."""
+    dx = np.zeros_like(_pad(x, pool, strides, pads, out_size, 0.0))
+    counts = _real_counts(x, pool, strides, pads, out_size)
+    for i, j, window in _windows(pool, strides, out_size):
+        dx[window] += g[:, i, j, None, None, :] / counts[i, j]
+    return _crop(dx, pads, x.shape)
