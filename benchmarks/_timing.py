@@ -1,4 +1,4 @@
-"""Shared timing helpers for the benchmark scripts: median time per call, side-by-side table.
+"""Timing for the benchmark scripts: median time per call, side-by-side table, a list of cases.
 
 The machine is noisy, so each case runs dlcore and PyTorch back to back in one process,
 repeats the measurement, and reports medians; judge the ratio, not the absolute times.
@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+# A benchmark case: (name, dlcore_step, torch_step), torch_step None where PyTorch is absent.
+Case = tuple[str, Callable[[], object], Callable[[], object] | None]
+
+
+def optional_torch():
+    """The ``torch`` module, or None where PyTorch is not installed (dlcore is timed alone)."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
 
 
 def median_seconds(step: Callable[[], object], min_seconds: float = 0.3, rounds: int = 7) -> float:
@@ -53,3 +65,11 @@ def print_comparison(rows: list[tuple[str, float, float | None]]) -> None:
             print(f"{name:<{width}}  {format_duration(ours)}  {format_duration(theirs)}  "
                   f"{ours / theirs:6.2f}")
     print("ratio = dlcore time / PyTorch time (below 1.0: dlcore is faster)")
+
+
+def run_cases(cases: Iterable[Case], heading: str) -> None:
+    """Time each ``(name, dlcore_step, torch_step or None)`` case; print ``heading``, the table."""
+    rows = [(name, median_seconds(ours), None if theirs is None else median_seconds(theirs))
+            for name, ours, theirs in cases]
+    print(heading)
+    print_comparison(rows)

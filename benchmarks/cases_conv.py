@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 import dlcore as dl
-from benchmarks._timing import median_seconds, print_comparison
+from benchmarks._timing import Case, optional_torch, run_cases
 from dlcore.functional.conv import conv2d
 
 # name: (batch, rows, cols, in_channels, filters, kernel_size, padding); with stride 1 and an
@@ -34,9 +34,8 @@ def _dlcore_step(x, kernel, bias, g, padding) -> Callable[[], object]:
 
 
 def _torch_step(x, kernel, bias, g, padding) -> Callable[[], object] | None:
-    try:
-        import torch
-    except ImportError:
+    torch = optional_torch()
+    if torch is None:
         return None
     leaves = [
         torch.tensor(x.transpose(0, 3, 1, 2).copy(), requires_grad=True),
@@ -53,7 +52,7 @@ def _torch_step(x, kernel, bias, g, padding) -> Callable[[], object] | None:
     return step
 
 
-def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None]]:
+def cases() -> list[Case]:
     """``(name, dlcore_step, torch_step)`` per case; torch_step is None without PyTorch."""
     rng = np.random.default_rng(0)
     result = []
@@ -68,9 +67,4 @@ def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None
 
 
 if __name__ == "__main__":
-    rows = []
-    for name, ours, theirs in cases():
-        rows.append(
-            (name, median_seconds(ours), None if theirs is None else median_seconds(theirs))
-        )
-    print_comparison(rows)
+    run_cases(cases(), "forward + backward, float32, median time per step:")

@@ -15,12 +15,10 @@ gradient, inputs allocated once outside the step:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 import dlcore as dl
-from benchmarks._timing import median_seconds, print_comparison
+from benchmarks._timing import Case, optional_torch, run_cases
 from dlcore.functional.activations import softmax_cross_entropy
 from dlcore.functional.embedding import embedding
 from dlcore.functional.linear import linear
@@ -88,12 +86,9 @@ def _embedding(torch, rng: np.random.Generator):
     return ours, theirs
 
 
-def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None]]:
+def cases() -> list[Case]:
     """``(name, dlcore_step, torch_step)`` per case; ``torch_step`` is None without PyTorch."""
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = optional_torch()
     rng = np.random.default_rng(0)
     specs = [
         ("dense 128x784->256", _dense),
@@ -103,14 +98,5 @@ def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None
     return [(name, *make(torch, rng)) for name, make in specs]
 
 
-def main() -> None:
-    rows = []
-    for name, ours, theirs in cases():
-        their_time = None if theirs is None else median_seconds(theirs)
-        rows.append((name, median_seconds(ours), their_time))
-    print("forward + backward, float32, median time per step:")
-    print_comparison(rows)
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(cases(), "forward + backward, float32, median time per step:")

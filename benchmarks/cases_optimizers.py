@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 import dlcore as dl
-from benchmarks._timing import median_seconds, print_comparison
+from benchmarks._timing import Case, optional_torch, run_cases
 from dlcore import optimizers
 
 MLP_SHAPES = [(784, 256), (256,), (256, 128), (128,), (128, 10), (10,)]
@@ -46,12 +46,9 @@ def _torch_step(torch, make_optimizer: Callable) -> Callable[[], None]:
     return make_optimizer(params).step
 
 
-def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None]]:
+def cases() -> list[Case]:
     """``(name, dlcore_step, torch_step)`` per case; ``torch_step`` is None without PyTorch."""
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = optional_torch()
     specs = [
         ("Adam update, 784-256-128-10 MLP params",
          lambda: optimizers.Adam(learning_rate=1e-3),
@@ -64,14 +61,5 @@ def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None
             for name, ours, theirs in specs]
 
 
-def main() -> None:
-    rows = []
-    for name, ours, theirs in cases():
-        their_time = None if theirs is None else median_seconds(theirs)
-        rows.append((name, median_seconds(ours), their_time))
-    print("one optimizer step over the six parameters, float32, median time per step:")
-    print_comparison(rows)
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(cases(), "one optimizer step over the six parameters, float32, median time per step:")

@@ -9,16 +9,12 @@ Cases:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 import dlcore as dl
-from benchmarks._timing import median_seconds, print_comparison
+from benchmarks._timing import Case, optional_torch, run_cases
 from dlcore.functional.normalization import batch_norm
 from dlcore.functional.pooling import max_pool2d
-
-Case = tuple[str, Callable[[], object], Callable[[], object] | None]
 
 
 def _max_pool_case(torch) -> Case:
@@ -80,21 +76,9 @@ def _batch_norm_case(torch) -> Case:
 
 def cases() -> list[Case]:
     """``(name, dlcore_step, torch_step)`` per case; ``torch_step`` is None without PyTorch."""
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = optional_torch()
     return [_max_pool_case(torch), _batch_norm_case(torch)]
 
 
-def main() -> None:
-    rows = []
-    for name, dlcore_step, torch_step in cases():
-        theirs = median_seconds(torch_step) if torch_step is not None else None
-        rows.append((name, median_seconds(dlcore_step), theirs))
-    print("forward + backward, median time per step:")
-    print_comparison(rows)
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(cases(), "forward + backward, median time per step:")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 import dlcore as dl
-from benchmarks._timing import median_seconds, print_comparison
+from benchmarks._timing import Case, optional_torch, run_cases
 from dlcore.functional.recurrent import lstm, simple_rnn
 
 BATCH, STEPS, FEATURES, UNITS = 64, 50, 32, 128
@@ -48,12 +48,9 @@ def _recurrent_case(torch, rng: np.random.Generator, op: Callable, gates: int, m
     return ours, theirs
 
 
-def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None]]:
+def cases() -> list[Case]:
     """``(name, dlcore_step, torch_step)`` per case; ``torch_step`` is None without PyTorch."""
-    try:
-        import torch
-    except ImportError:
-        torch = None
+    torch = optional_torch()
     rng = np.random.default_rng(0)
     size = f"{BATCH}x{STEPS}x{FEATURES}->{UNITS}"
     return [
@@ -62,14 +59,5 @@ def cases() -> list[tuple[str, Callable[[], object], Callable[[], object] | None
     ]
 
 
-def main() -> None:
-    rows = []
-    for name, ours, theirs in cases():
-        their_time = None if theirs is None else median_seconds(theirs)
-        rows.append((name, median_seconds(ours), their_time))
-    print("forward + backward, float32, median time per step:")
-    print_comparison(rows)
-
-
 if __name__ == "__main__":
-    main()
+    run_cases(cases(), "forward + backward, float32, median time per step:")

@@ -65,8 +65,9 @@ def compiled_kernels() -> dict:
             for signature, result in value.overloads.items():
                 timers = (result.metadata or {}).get("timers")
                 if timers:
-                    label = f"{module_name.rsplit('.', 1)[-1]}.{attribute}{signature}"
-                    timings[label] = timers.get("compiler_lock", 0.0)
+                    dtypes = sorted({str(arg.dtype) for arg in signature if hasattr(arg, "dtype")})
+                    label = f"{module_name.rsplit('.', 1)[-1]}.{attribute} [{', '.join(dtypes)}]"
+                    timings[label] = timings.get(label, 0.0) + timers.get("compiler_lock", 0.0)
     return timings
 
 

@@ -24,19 +24,15 @@ differ (``scale * alpha`` and ``scale``), the derivative at 0 is their mean.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
 from dlcore.functional.activations import relu, sigmoid, softmax, tanh
-from dlcore.tensor import Tensor, tensor
+from dlcore.names import unknown_name_error
+from dlcore.tensor import Tensor, as_tensor
 
 SELU_ALPHA = 1.6732632423543772
 SELU_SCALE = 1.0507009873554805
-
-
-def _as_tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else tensor(x)
 
 
 def _positive_part(x: Tensor) -> Tensor:
@@ -51,7 +47,7 @@ def _negative_part(x: Tensor) -> Tensor:
 
 def linear(x: Any) -> Tensor:
     """The identity: y = x (a Dense layer without activation is a linear map)."""
-    return _as_tensor(x)
+    return as_tensor(x)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
@@ -59,7 +55,7 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
 
     dy/dx = 1 for x > 0, alpha * exp(x) for x < 0.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     return _positive_part(x) + (_negative_part(x).exp() - 1) * alpha
 
 
@@ -75,13 +71,13 @@ def softplus(x: Any) -> Tensor:
     dy/dx = sigmoid(x). Where exp(-|x|) is below the float's resolution of 1 (x < -17 in
     float32), y rounds to 0; its true value is then smaller than 1e-7.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     return _positive_part(x) + ((-x.abs()).exp() + 1).log()
 
 
 def softsign(x: Any) -> Tensor:
     """y = x / (1 + |x|), a sigmoid-shaped curve onto (-1, 1).    dy/dx = 1 / (1 + |x|)**2."""
-    x = _as_tensor(x)
+    x = as_tensor(x)
     return x / (x.abs() + 1)
 
 
@@ -90,12 +86,12 @@ def hard_sigmoid(x: Any) -> Tensor:
 
     dy/dx = 0.2 for -2.5 < x < 2.5, else 0. (Keras 3 changed the slope to 1/6.)
     """
-    return (_as_tensor(x) * 0.2 + 0.5).clip(0.0, 1.0)
+    return (as_tensor(x) * 0.2 + 0.5).clip(0.0, 1.0)
 
 
 def exponential(x: Any) -> Tensor:
     """y = exp(x).    dy/dx = exp(x)."""
-    return _as_tensor(x).exp()
+    return as_tensor(x).exp()
 
 
 _BY_NAME: dict[str, Callable[..., Tensor]] = {
@@ -124,10 +120,7 @@ def get(identifier: str | Callable[..., Tensor] | None) -> Callable[..., Tensor]
     if isinstance(identifier, str):
         function = _BY_NAME.get(identifier.lower())
         if function is None:
-            close = difflib.get_close_matches(identifier.lower(), _BY_NAME, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown activation {identifier!r}; valid names: "
-                             f"{', '.join(sorted(_BY_NAME))}.{hint}")
+            raise unknown_name_error("activation", identifier, _BY_NAME)
         return function
     if callable(identifier):
         return identifier

@@ -26,9 +26,11 @@ import numpy as np
 class Context:
     """Scratch space one operation shares between its forward and its backward.
 
-    ``parents`` are the input Tensors (``None`` for an optional input left out),
-    ``needs_input_grad`` says which of them want a gradient, ``function`` is the
-    Function class. ``forward`` adds whatever else ``backward`` needs as attributes.
+    ``needs_input_grad`` says which inputs want a gradient (set before ``forward`` runs, so
+    it can skip saving what no gradient will use); ``parents`` are the input Tensors
+    (``None`` for an optional input left out) and ``function`` the Function class, both
+    recorded only when some gradient is needed. ``forward`` adds whatever else
+    ``backward`` needs as attributes.
     """
 
     function: type[Function]

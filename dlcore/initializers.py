@@ -10,12 +10,12 @@ multiplied by the receptive field ``rows * cols``.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 import numpy as np
 
 from . import random
+from .names import unknown_name_error
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -248,10 +248,7 @@ def get(identifier: str | dict | Initializer) -> Initializer:
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
-            close = difflib.get_close_matches(identifier.lower(), _BY_NAME, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown initializer {identifier!r}; valid names: "
-                             f"{', '.join(sorted(_BY_NAME))}.{hint}")
+            raise unknown_name_error("initializer", identifier, _BY_NAME)
         return cls()
     raise TypeError(f"an initializer must be a name, a config dict or an Initializer, "
                     f"got {type(identifier).__name__}")

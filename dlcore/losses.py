@@ -11,27 +11,21 @@ prediction gains the missing axis; any other shape difference is an error.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .functional.activations import log_softmax, softmax_cross_entropy
-from .tensor import Tensor, tensor
+from .names import unknown_name_error
+from .tensor import Tensor, as_tensor, tensor
 
 EPSILON = 1e-7
 
 
-def _as_tensor(value: Any, dtype: Any = None) -> Tensor:
-    if isinstance(value, Tensor):
-        return value
-    return tensor(value, dtype=dtype)
-
-
 def _matched_targets(y_true: Any, y_pred: Tensor, loss_name: str) -> Tensor:
     """``y_true`` as a Tensor of exactly ``y_pred``'s shape (only a missing last axis is added)."""
-    target = _as_tensor(y_true, dtype=y_pred.dtype)
+    target = as_tensor(y_true)
     if target.dtype != y_pred.dtype:
         target = tensor(target.data, dtype=y_pred.dtype)
     if target.shape == y_pred.shape:
@@ -55,7 +49,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
 
     With ``from_logits=True``, ``y_pred`` holds raw scores and log p = log_softmax(scores).
     """
-    y_pred = _as_tensor(y_pred)
+    y_pred = as_tensor(y_pred)
     target_shape = np.shape(y_true.data if isinstance(y_true, Tensor) else y_true)
     if len(target_shape) == y_pred.ndim - 1 or (target_shape[-1:] == (1,) != y_pred.shape[-1:]):
         raise ValueError(
@@ -71,7 +65,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
 
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
     """-log p[label] for integer class labels of shape ``(batch,)`` or ``(batch, 1)``."""
-    y_pred = _as_tensor(y_pred)
+    y_pred = as_tensor(y_pred)
     classes = y_pred.shape[-1]
     labels = class_labels(y_true, classes, "sparse_categorical_crossentropy")
     if labels.size != int(np.prod(y_pred.shape[:-1])):
@@ -93,7 +87,7 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> 
     With ``from_logits=True`` the stable form on scores x is used:
     max(x, 0) - x t + log(1 + exp(-|x|)).
     """
-    y_pred = _as_tensor(y_pred)
+    y_pred = as_tensor(y_pred)
     target = _matched_targets(y_true, y_pred, "binary_crossentropy")
     if from_logits:
         losses = y_pred.relu() - y_pred * target + (1 + (-y_pred.abs()).exp()).log()
@@ -105,14 +99,14 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
     """Mean over the last axis of (y_pred - y_true)**2."""
-    y_pred = _as_tensor(y_pred)
+    y_pred = as_tensor(y_pred)
     target = _matched_targets(y_true, y_pred, "mean_squared_error")
     return _mean_over_last_axis((y_pred - target) ** 2)
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
     """Mean over the last axis of |y_pred - y_true|."""
-    y_pred = _as_tensor(y_pred)
+    y_pred = as_tensor(y_pred)
     target = _matched_targets(y_true, y_pred, "mean_absolute_error")
     return _mean_over_last_axis((y_pred - target).abs())
 
@@ -165,10 +159,7 @@ def get(identifier: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
         loss = _BY_NAME.get(identifier.lower())
         if loss is not None:
             return loss
-        close = difflib.get_close_matches(identifier.lower(), _BY_NAME, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown loss {identifier!r}; valid names: "
-                         f"{', '.join(sorted(_BY_NAME))}.{hint}")
+        raise unknown_name_error("loss", identifier, _BY_NAME)
     raise TypeError(f"a loss must be a name or a function, got {type(identifier).__name__}")
 
 

@@ -8,22 +8,18 @@ spelling the user gave.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
-
-
-def _array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+from .names import unknown_name_error
+from .tensor import as_array
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndarray:
     """Mean over the last axis of [y_true == (y_pred > threshold)]."""
-    y_true, y_pred = _array(y_true), _array(y_pred)
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
     if y_true.shape + (1,) == y_pred.shape:
         y_true = y_true[..., np.newaxis]
     hits = (y_true == (y_pred > threshold)).astype(np.float64)
@@ -32,12 +28,12 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndar
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """[argmax y_true == argmax y_pred], per sample (one-hot targets)."""
-    return (_array(y_true).argmax(axis=-1) == _array(y_pred).argmax(axis=-1)).astype(np.float64)
+    return (as_array(y_true).argmax(axis=-1) == as_array(y_pred).argmax(axis=-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """[label == argmax y_pred], per sample (integer labels, shape (batch,) or (batch, 1))."""
-    y_true, y_pred = _array(y_true), _array(y_pred)
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
     if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
         y_true = y_true[..., 0]
     return (y_true.astype(np.int64) == y_pred.argmax(axis=-1)).astype(np.float64)
@@ -46,7 +42,7 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
 def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """Accuracy chosen from the shapes: binary for a single output, categorical when the
     targets have the predictions' shape, sparse for integer labels."""
-    y_true, y_pred = _array(y_true), _array(y_pred)
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
     if y_pred.ndim <= 1 or y_pred.shape[-1] == 1:
         return binary_accuracy(y_true, y_pred)
     if y_true.shape == y_pred.shape:
@@ -56,14 +52,14 @@ def accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
 
 def _squared_error(y_true: Any, y_pred: Any) -> np.ndarray:
     """Mean over the last axis of (y_pred - y_true)**2."""
-    y_true, y_pred = _array(y_true), _array(y_pred)
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
     error = (y_pred - y_true.reshape(y_pred.shape)) ** 2
     return error if error.ndim <= 1 else error.mean(axis=-1)
 
 
 def _absolute_error(y_true: Any, y_pred: Any) -> np.ndarray:
     """Mean over the last axis of |y_pred - y_true|."""
-    y_true, y_pred = _array(y_true), _array(y_pred)
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
     error = np.abs(y_pred - y_true.reshape(y_pred.shape))
     return error if error.ndim <= 1 else error.mean(axis=-1)
 
@@ -102,9 +98,5 @@ def resolve(identifier: str | Callable, loss_name: str | None,
         return identifier, categorical_accuracy
     metric = _BY_NAME.get(identifier.lower())
     if metric is None:
-        choices = sorted({*_BY_NAME, *_ACCURACY_NAMES})
-        close = difflib.get_close_matches(identifier.lower(), choices, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"unknown metric {identifier!r}; valid names: "
-                         f"{', '.join(choices)}.{hint}")
+        raise unknown_name_error("metric", identifier, [*_BY_NAME, *_ACCURACY_NAMES])
     return identifier, metric

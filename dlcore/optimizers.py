@@ -22,7 +22,6 @@ are kept per parameter object. Usage::
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 import warnings
@@ -34,6 +33,7 @@ import numpy as np
 
 from dlcore.kernels import optimizers as kernels
 from dlcore.kernels._memory import empty_aligned, zeros_aligned
+from dlcore.names import unknown_name_error
 from dlcore.tensor import Tensor
 
 DEFAULT_EPSILON = 1e-7
@@ -398,11 +398,7 @@ def _class_named(name: str) -> type[Optimizer]:
     """The optimizer class for a name such as ``'adam'`` or ``'Adam'``."""
     found = _CLASSES.get(name.lower())
     if found is None:
-        valid = ", ".join(repr(key) for key in _CLASSES)
-        close = difflib.get_close_matches(name.lower(), _CLASSES, n=1, cutoff=0.3)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"Could not interpret optimizer identifier {name!r}: valid names are "
-                         f"{valid}{hint}")
+        raise unknown_name_error("optimizer", name, _CLASSES)
     return found
 
 

@@ -263,6 +263,16 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
+def as_tensor(value: Any) -> Tensor:
+    """``value`` itself if it is a Tensor, else ``tensor(value)``."""
+    return value if isinstance(value, Tensor) else tensor(value)
+
+
+def as_array(value: Any) -> np.ndarray:
+    """The numpy array behind a Tensor, or ``value`` as an array."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
 def apply(function: type[Function], *inputs: Tensor | None, **params: Any) -> Tensor:
     """Run ``function.forward`` on the inputs' arrays and record the step in the graph.
 
@@ -270,15 +280,15 @@ def apply(function: type[Function], *inputs: Tensor | None, **params: Any) -> Te
     ``params`` are passed to ``forward`` as they are (sizes, flags, index arrays).
     """
     ctx = Context()
+    recording = is_grad_enabled()
+    ctx.needs_input_grad = tuple(recording and t is not None and t.requires_grad for t in inputs)
     output = function.forward(ctx, *[None if t is None else t.data for t in inputs], **params)
     if type(output) is not np.ndarray:
         output = np.asarray(output)
-    needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
-    if not (any(needs_input_grad) and is_grad_enabled()):
+    if not any(ctx.needs_input_grad):
         return Tensor._wrap(output)
     ctx.function = function
     ctx.parents = inputs
-    ctx.needs_input_grad = needs_input_grad
     result = Tensor._wrap(output, requires_grad=True)
     result._ctx = ctx
     return result

@@ -32,11 +32,6 @@ EXTREME_LOGITS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
-
-
 def random_values(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 

@@ -7,14 +7,10 @@ import pytest
 import dlcore as dl
 from dlcore.functional.normalization import batch_norm
 from dlcore.kernels import batch_norm as kernels
+from tests.oracles import assert_backward_matches_torch
 
 SHAPES = [(6, 4), (2, 3, 3, 2)]  # (batch, features) and NHWC
 MOMENTUM, EPSILON = 0.9, 1e-3
-
-
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
 
 
 def sample(shape, seed=0, dtype=np.float64):
@@ -137,13 +133,7 @@ def test_values_gradients_and_moving_mean_match_torch(torch, shape, training, dt
     )
     y_torch = y_torch.permute(0, 2, 3, 1) if len(shape) == 4 else y_torch
     g = np.random.default_rng(5).standard_normal(shape).astype(dtype)
-    y.backward(g)
-    y_torch.backward(torch.tensor(g))
-    assert y.dtype == dtype
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), **tolerance)
-    for mine, reference in zip(ours, theirs, strict=True):
-        assert mine.grad.dtype == dtype
-        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), **tolerance)
+    assert_backward_matches_torch(torch, y, y_torch, g, ours, theirs, dtype, tolerance)
     np.testing.assert_allclose(moving_mean, running_mean.numpy(), **tolerance)
 
 

@@ -1,14 +1,13 @@
 """conv2d: gradients, compiled kernels against the numpy references, PyTorch parity, dtypes,
 the Keras size rule and bad arguments."""
 
-import math
-
 import numpy as np
 import pytest
 
 import dlcore as dl
 from dlcore.functional.conv import conv2d
 from dlcore.kernels import conv as kernels
+from tests.oracles import assert_backward_matches_torch, keras_geometry
 
 # (x shape, kernel size, filters, strides, padding): strides 1..3 and (1, 2), both paddings,
 # odd and even sizes, square and non-square kernels, batch 1 and 2, 1 and several channels
@@ -27,31 +26,6 @@ GRID = [
     ((2, 4, 4, 1), (5, 4), 2, 2, "same"),
 ]
 GRID_IDS = [f"x{s}-k{k}-f{f}-s{st}-{p}" for s, k, f, st, p in GRID]
-
-
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
-
-
-def pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
-def keras_geometry(shape, kernel_size, strides, padding):
-    """(strides, (pad_top, pad_left), (out_h, out_w), (pad_bottom, pad_right)) by the Keras rule."""
-    strides = pair(strides)
-    before, after, out_size = [], [], []
-    for n, k, s in zip(shape[1:3], kernel_size, strides, strict=True):
-        if padding == "same":
-            out = math.ceil(n / s)
-            total = max((out - 1) * s + k - n, 0)
-        else:
-            out, total = (n - k) // s + 1, 0
-        out_size.append(out)
-        before.append(total // 2)
-        after.append(total - total // 2)
-    return strides, tuple(before), tuple(out_size), tuple(after)
 
 
 def make_inputs(shape, kernel_size, filters, dtype=np.float64, seed=0):
@@ -104,7 +78,7 @@ def test_kernels_match_reference(shape, kernel_size, filters, strides, padding, 
 
 
 def assert_kernels_match_reference(x, kernel, bias, strides, padding, dtype):
-    strides, pads, out_size, _ = keras_geometry(x.shape, kernel.shape[:2], strides, padding)
+    _, strides, pads, out_size, _ = keras_geometry(x.shape, kernel.shape[:2], strides, padding)
     y = kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size)
     g = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
     dx = kernels.conv2d_backward_input(g, kernel, x.shape, strides, pads)
@@ -132,7 +106,7 @@ def test_kernels_work_in_chunks_of_images(monkeypatch, chunk_bytes, dtype):
 
 def test_kernels_accept_non_contiguous_arrays():
     x, kernel, bias = make_inputs((2, 5, 6, 3), (3, 2), 4)
-    strides, pads, out_size, _ = keras_geometry(x.shape, (3, 2), 1, "same")
+    _, strides, pads, out_size, _ = keras_geometry(x.shape, (3, 2), 1, "same")
     kernel_view = np.asfortranarray(kernel)
     y = kernels.conv2d_forward(np.asfortranarray(x), kernel_view, bias, strides, pads, out_size)
     g = np.asfortranarray(np.random.default_rng(1).standard_normal(y.shape))
@@ -166,7 +140,7 @@ def test_patch_matrix_layout():
 def torch_conv2d(torch, x, kernel, bias, strides, padding):
     """The same convolution through PyTorch: NCHW, weight (F, C, KH, KW), explicit TF padding."""
     geometry = keras_geometry(x.shape, kernel.shape[:2], strides, padding)
-    strides, (top, left), _, (bottom, right) = geometry
+    _, strides, (top, left), _, (bottom, right) = geometry
     x_nchw = torch.nn.functional.pad(x.permute(0, 3, 1, 2), (left, right, top, bottom))
     y = torch.nn.functional.conv2d(x_nchw, kernel.permute(3, 2, 0, 1), bias, stride=strides)
     return y.permute(0, 2, 3, 1)
@@ -189,13 +163,7 @@ def assert_matches_torch(torch, shape, kernel_size, strides, padding, dtype, tol
     our_y = conv2d(*ours, strides=strides, padding=padding)
     their_y = torch_conv2d(torch, *theirs, strides, padding)
     upstream = np.random.default_rng(3).standard_normal(our_y.shape).astype(dtype)
-    our_y.backward(upstream)
-    their_y.backward(torch.tensor(upstream))
-    assert our_y.dtype == dtype
-    np.testing.assert_allclose(our_y.data, their_y.detach().numpy(), **tolerance)
-    for mine, reference in zip(ours, theirs, strict=True):
-        assert mine.grad.dtype == dtype
-        np.testing.assert_allclose(mine.grad, reference.grad.numpy(), **tolerance)
+    assert_backward_matches_torch(torch, our_y, their_y, upstream, ours, theirs, dtype, tolerance)
 
 
 @pytest.mark.parametrize(("shape", "kernel_size", "strides", "padding"), TORCH_GRID)
@@ -227,7 +195,7 @@ def test_same_padding_puts_the_odd_pixel_bottom_right():
                          ids=GRID_IDS)
 def test_output_shape_follows_keras(shape, kernel_size, filters, strides, padding):
     x, kernel, _ = make_inputs(shape, kernel_size, filters)
-    _, _, out_size, _ = keras_geometry(shape, kernel_size, strides, padding)
+    _, _, _, out_size, _ = keras_geometry(shape, kernel_size, strides, padding)
     assert conv2d(x, kernel, strides=strides, padding=padding).shape == (shape[0], *out_size,
                                                                           filters)
 

@@ -11,11 +11,6 @@ from dlcore.random import seed
 from dlcore.tensor import apply
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
-
-
 @pytest.mark.parametrize("rate", [0.1, 0.5, 0.8])
 def test_kept_fraction_is_near_one_minus_rate_and_the_mean_is_preserved(rate):
     seed(0)

@@ -108,11 +108,6 @@ def test_float32_gradients_stay_float32():
         assert x.grad.dtype == np.float32, name
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
-
-
 @pytest.mark.parametrize(("name", "torch_name"), [
     ("elu", "elu"), ("selu", "selu"), ("softplus", "softplus"), ("softsign", "softsign"),
 ])

@@ -15,11 +15,6 @@ GRID = [
 ]
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
-
-
 def random_values(shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
@@ -49,41 +44,33 @@ def test_matches_the_numpy_formula(x_shape, units, use_bias):
     np.testing.assert_allclose(y.data, expected, rtol=1e-13, atol=1e-13)
 
 
-@pytest.mark.parametrize(("x_shape", "units", "use_bias"), GRID)
-def test_values_and_gradients_match_torch(torch, x_shape, units, use_bias):
-    x, kernel, bias = arrays(x_shape, units, use_bias)
-    g = random_values((*x_shape[:-1], units), seed=3)
+def assert_matches_torch(torch, x, kernel, bias, g, tolerance):
+    """Values and gradients of linear against F.linear, whose weight is the kernel transposed."""
     ours = [dl.tensor(a, requires_grad=True) for a in (x, kernel, bias) if a is not None]
-    theirs = [
-        torch.tensor(x, requires_grad=True),
-        torch.tensor(kernel.T.copy(), requires_grad=True),
-    ]
-    if use_bias:
-        theirs.append(torch.tensor(bias, requires_grad=True))
+    theirs = [torch.tensor(a, requires_grad=True)
+              for a in (x, kernel.T.copy(), bias) if a is not None]
     y = linear(*ours)
     y.backward(g)
     expected = torch.nn.functional.linear(*theirs)
     expected.backward(torch.tensor(g))
-    np.testing.assert_allclose(y.data, expected.detach().numpy(), rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(ours[0].grad, theirs[0].grad.numpy(), rtol=1e-12, atol=1e-13)
-    np.testing.assert_allclose(ours[1].grad, theirs[1].grad.numpy().T, rtol=1e-12, atol=1e-13)
-    if use_bias:
-        np.testing.assert_allclose(ours[2].grad, theirs[2].grad.numpy(), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(y.data, expected.detach().numpy(), **tolerance)
+    their_grads = [t.grad.numpy() for t in theirs]
+    their_grads[1] = their_grads[1].T
+    for mine, reference in zip(ours, their_grads, strict=True):
+        np.testing.assert_allclose(mine.grad, reference, **tolerance)
+
+
+@pytest.mark.parametrize(("x_shape", "units", "use_bias"), GRID)
+def test_values_and_gradients_match_torch(torch, x_shape, units, use_bias):
+    x, kernel, bias = arrays(x_shape, units, use_bias)
+    g = random_values((*x_shape[:-1], units), seed=3)
+    assert_matches_torch(torch, x, kernel, bias, g, dict(rtol=1e-12, atol=1e-13))
 
 
 def test_float32_matches_torch(torch):
     x, kernel, bias = (a.astype(np.float32) for a in arrays((16, 32), 8, True))
     g = random_values((16, 8), seed=3).astype(np.float32)
-    ours = [dl.tensor(a, requires_grad=True) for a in (x, kernel, bias)]
-    theirs = [torch.tensor(a, requires_grad=True) for a in (x, kernel.T.copy(), bias)]
-    y = linear(*ours)
-    y.backward(g)
-    expected = torch.nn.functional.linear(*theirs)
-    expected.backward(torch.tensor(g))
-    np.testing.assert_allclose(y.data, expected.detach().numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ours[0].grad, theirs[0].grad.numpy(), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ours[1].grad, theirs[1].grad.numpy().T, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ours[2].grad, theirs[2].grad.numpy(), rtol=1e-5, atol=1e-5)
+    assert_matches_torch(torch, x, kernel, bias, g, dict(rtol=1e-5, atol=1e-5))
 
 
 def test_float32_in_float32_out_and_float32_gradients():

@@ -7,7 +7,16 @@ import pytest
 
 import dlcore as dl
 from dlcore import callbacks, optimizers, utils
-from dlcore.layers import Activation, BatchNormalization, Dense, Dropout, Flatten
+from dlcore.layers import (
+    LSTM,
+    Activation,
+    BatchNormalization,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPooling2D,
+)
 from dlcore.models import Sequential
 
 
@@ -255,7 +264,7 @@ def test_errors_a_student_meets():
         model.fit(x.reshape(200, 4, 5), utils.to_categorical(labels), verbose=0)
     with pytest.raises(ValueError, match="unknown loss 'categorical'.*Did you mean"):
         model.compile("adam", "categorical")
-    with pytest.raises(ValueError, match="(?i)did you mean 'adam'"):
+    with pytest.raises(ValueError, match="Did you mean 'adam'"):
         model.compile("adma", "mse")
     with pytest.raises(TypeError, match="add an instance"):
         Sequential().add(Dense)
@@ -300,3 +309,24 @@ def test_an_mlp_learns_the_bundled_digits():
     model.fit(x_train, y_train, epochs=30, batch_size=32, verbose=0)
     loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
     assert accuracy >= 0.95
+
+
+def test_a_small_cnn_learns_the_bundled_digits():
+    (x_train, y_train), (x_test, y_test) = dl.datasets.load_digits()
+    x_train, x_test = x_train[..., None] / 16.0, x_test[..., None] / 16.0
+    model = Sequential([
+        Conv2D(16, 3, padding="same", activation="relu", input_shape=(8, 8, 1)),
+        MaxPooling2D(), Flatten(), Dense(64, activation="relu"),
+        Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=12, batch_size=32, verbose=0)
+    assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.96
+
+
+def test_an_lstm_reading_the_rows_as_a_sequence_learns_the_bundled_digits():
+    (x_train, y_train), (x_test, y_test) = dl.datasets.load_digits()
+    x_train, x_test = x_train / 16.0, x_test / 16.0
+    model = Sequential([LSTM(64, input_shape=(8, 8)), Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, epochs=20, batch_size=32, verbose=0)
+    assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.90

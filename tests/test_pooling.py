@@ -9,6 +9,7 @@ import pytest
 import dlcore as dl
 from dlcore.functional.pooling import avg_pool2d, max_pool2d
 from dlcore.kernels import pooling as kernels
+from tests.oracles import assert_backward_matches_torch, keras_geometry, pair
 
 OPS = {"max": max_pool2d, "avg": avg_pool2d}
 SHAPES = [(1, 5, 6, 2), (2, 4, 7, 3)]  # odd and even rows and cols, batch 1 and 2
@@ -18,32 +19,6 @@ GRID = [
     for strides in [1, 2, 3, None]
     for padding in ["valid", "same"]
 ]
-
-
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch", reason="PyTorch not installed: pip install torch==2.13.0")
-
-
-def pair(value):
-    return (value, value) if isinstance(value, int) else tuple(value)
-
-
-def keras_geometry(shape, pool, strides, padding):
-    """(pool, strides, (pad_top, pad_left), (out_h, out_w), (pad_bottom, pad_right)), Keras rule."""
-    pool = pair(pool)
-    strides = pool if strides is None else pair(strides)
-    before, after, out_size = [], [], []
-    for n, k, s in zip(shape[1:3], pool, strides, strict=True):
-        if padding == "same":
-            out = math.ceil(n / s)
-            total = max((out - 1) * s + k - n, 0)
-        else:
-            out, total = (n - k) // s + 1, 0
-        out_size.append(out)
-        before.append(total // 2)
-        after.append(total - total // 2)
-    return pool, strides, tuple(before), tuple(out_size), tuple(after)
 
 
 def distinct_values(shape, seed=0):
@@ -140,10 +115,7 @@ def assert_matches_torch(torch, op, shape, pool, strides, padding, dtype, tolera
     y = OPS[op](ours, pool, strides, padding)
     y_torch = torch_pool(torch, op, theirs, pool, strides, padding)
     g = np.random.default_rng(3).standard_normal(y.shape).astype(dtype)
-    y.backward(g)
-    y_torch.backward(torch.tensor(g))
-    np.testing.assert_allclose(y.data, y_torch.detach().numpy(), **tolerance)
-    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), **tolerance)
+    assert_backward_matches_torch(torch, y, y_torch, g, [ours], [theirs], dtype, tolerance)
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)

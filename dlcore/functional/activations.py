@@ -14,7 +14,9 @@ import numpy as np
 from dlcore import ops
 from dlcore.autograd import Context, Function
 from dlcore.kernels import softmax as kernels
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply, as_tensor
+
+from ._arguments import check_index_range, floating_tensor, integer_array
 
 
 class SoftmaxFunction(Function):
@@ -28,8 +30,7 @@ class SoftmaxFunction(Function):
 
     @staticmethod
     def backward(ctx: Context, g):
-        dx = kernels.softmax_backward(ctx.s, np.moveaxis(g, ctx.axis, -1))
-        return (np.moveaxis(dx, -1, ctx.axis),)
+        return (_backward_along_axis(kernels.softmax_backward, ctx, g),)
 
 
 class LogSoftmaxFunction(Function):
@@ -43,8 +44,7 @@ class LogSoftmaxFunction(Function):
 
     @staticmethod
     def backward(ctx: Context, g):
-        dx = kernels.log_softmax_backward(ctx.s, np.moveaxis(g, ctx.axis, -1))
-        return (np.moveaxis(dx, -1, ctx.axis),)
+        return (_backward_along_axis(kernels.log_softmax_backward, ctx, g),)
 
 
 class SoftmaxCrossEntropyFunction(Function):
@@ -63,17 +63,17 @@ class SoftmaxCrossEntropyFunction(Function):
 
 def relu(x: Tensor | np.ndarray) -> Tensor:
     """``max(x, 0)`` elementwise; the gradient is ``g`` where ``x > 0`` and 0 elsewhere."""
-    return apply(ops.ReLU, _as_tensor(x))
+    return apply(ops.ReLU, as_tensor(x))
 
 
 def sigmoid(x: Tensor | np.ndarray) -> Tensor:
     """``1 / (1 + exp(-x))`` elementwise; the gradient is ``g * s * (1 - s)``."""
-    return apply(ops.Sigmoid, _as_tensor(x))
+    return apply(ops.Sigmoid, as_tensor(x))
 
 
 def tanh(x: Tensor | np.ndarray) -> Tensor:
     """``tanh(x)`` elementwise; the gradient is ``g * (1 - tanh(x)**2)``."""
-    return apply(ops.Tanh, _as_tensor(x))
+    return apply(ops.Tanh, as_tensor(x))
 
 
 def softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
@@ -81,7 +81,7 @@ def softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
 
     Numerically stable (the maximum is subtracted first): finite for any finite ``x``.
     """
-    x = _floating("softmax", x)
+    x = floating_tensor("softmax", None, x)
     return apply(SoftmaxFunction, x, axis=_axis("softmax", x, axis))
 
 
@@ -91,7 +91,7 @@ def log_softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
     Use it (not ``log(softmax(x))``) for log-probabilities: it stays finite where a
     probability rounds to 0.
     """
-    x = _floating("log_softmax", x)
+    x = floating_tensor("log_softmax", None, x)
     return apply(LogSoftmaxFunction, x, axis=_axis("log_softmax", x, axis))
 
 
@@ -103,19 +103,17 @@ def softmax_cross_entropy(logits: Tensor | np.ndarray, labels: Tensor | np.ndarr
     are fused, so the loss is finite for any finite logits. Only ``logits`` gets a gradient.
     """
     op = "softmax_cross_entropy"
-    logits = _floating(op, logits)
+    logits = floating_tensor(op, None, logits)
     if logits.ndim != 2:
         raise ValueError(
             f"{op} expects logits of shape (batch, classes), got shape {logits.shape}; "
             "reshape them to (batch, classes) first, e.g. logits.reshape(-1, classes)"
         )
     batch, classes = logits.shape
-    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise TypeError(
-            f"{op} expects integer class labels, got dtype {labels.dtype}; convert them with "
-            "labels.astype('int64') (for one-hot labels take labels.argmax(axis=-1))"
-        )
+    labels = integer_array(
+        op, "class labels", labels,
+        "convert them with labels.astype('int64') (for one-hot labels take labels.argmax(axis=-1))",
+    )
     if labels.shape != (batch,):
         raise ValueError(
             f"{op} expects labels of shape ({batch},) (one class id per row of logits with "
@@ -124,27 +122,19 @@ def softmax_cross_entropy(logits: Tensor | np.ndarray, labels: Tensor | np.ndarr
         )
     if classes == 0:
         raise ValueError(f"{op} needs at least one class, got logits of shape {logits.shape}")
-    if batch and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(
-            f"{op}: labels must lie in [0, {classes}) for logits with {classes} classes, got "
-            f"labels from {labels.min()} to {labels.max()}; check that the last layer has one "
-            "unit per class and that labels count from 0"
-        )
+    check_index_range(
+        op, "labels", labels, classes, f"logits with {classes} classes",
+        "check that the last layer has one unit per class and that labels count from 0",
+    )
     return apply(
         SoftmaxCrossEntropyFunction, logits, labels=np.ascontiguousarray(labels, dtype=np.int64)
     )
 
 
-def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else tensor(x)
-
-
-def _floating(op: str, x) -> Tensor:
-    """``x`` as a Tensor, which must hold floating-point numbers."""
-    x = _as_tensor(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{op} expects floating-point input, got dtype {x.dtype}; use float32")
-    return x
+def _backward_along_axis(backward_kernel, ctx: Context, g: np.ndarray) -> np.ndarray:
+    """dL/dx from a kernel that works on the last axis: ``ctx.axis`` moved last and back."""
+    dx = backward_kernel(ctx.s, np.moveaxis(g, ctx.axis, -1))
+    return np.moveaxis(dx, -1, ctx.axis)
 
 
 def _axis(op: str, x: Tensor, axis) -> int:

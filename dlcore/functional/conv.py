@@ -17,7 +17,9 @@ import numpy as np
 
 from dlcore.autograd import Context, Function
 from dlcore.kernels import conv as kernels
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply
+
+from ._arguments import floating_tensor, image_tensor, int_pair, padding_mode, window_geometry
 
 
 class Conv2DFunction(Function):
@@ -58,13 +60,9 @@ def conv2d(
     pair (rows, cols); ``padding`` is ``'valid'`` or ``'same'`` (any case). Returns
     ``(batch, out_rows, out_cols, filters)``.
     """
-    x = _as_tensor("x", x)
-    kernel = _as_tensor("kernel", kernel)
-    if x.ndim != 4:
-        raise ValueError(
-            f"conv2d expects x of rank 4 (batch, rows, cols, channels), got shape {x.shape}; "
-            "add a channel axis with x.reshape(batch, rows, cols, 1) for a single channel"
-        )
+    op = "conv2d"
+    x = image_tensor(op, x)
+    kernel = floating_tensor(op, "kernel", kernel)
     if kernel.ndim != 4:
         raise ValueError(
             "conv2d expects a kernel of rank 4 (kernel_rows, kernel_cols, in_channels, filters), "
@@ -83,58 +81,14 @@ def conv2d(
             "to the last axis of x"
         )
     if bias is not None:
-        bias = _as_tensor("bias", bias)
+        bias = floating_tensor(op, "bias", bias)
         if bias.shape != (kernel.shape[3],):
             raise ValueError(
                 f"conv2d: bias must have shape ({kernel.shape[3]},), one value per filter of the "
                 f"kernel of shape {kernel.shape}, got shape {bias.shape}"
             )
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"conv2d: padding must be 'valid' or 'same', got {padding!r}")
-    geometry = _geometry(x.shape, kernel.shape, _strides_pair(strides), padding.lower())
-    return apply(Conv2DFunction, x, kernel, bias, **geometry)
-
-
-def _geometry(x_shape, kernel_shape, strides, padding) -> dict:
-    """Strides, ``(pad_top, pad_left)`` and ``(out_rows, out_cols)`` by the Keras rules."""
-    pads, out_size = [], []
-    sizes = zip(("rows", "cols"), x_shape[1:3], kernel_shape[:2], strides, strict=True)
-    for axis, n, k, s in sizes:
-        if padding == "same":
-            out = -(-n // s)
-            pads.append(max((out - 1) * s + k - n, 0) // 2)
-        elif k > n:
-            raise ValueError(
-                f"conv2d: the kernel of shape {kernel_shape} has {k} {axis}, more than x of shape "
-                f"{x_shape} with padding='valid'; use padding='same' or a smaller kernel"
-            )
-        else:
-            out = (n - k) // s + 1
-            pads.append(0)
-        out_size.append(out)
-    return dict(strides=strides, pads=tuple(pads), out_size=tuple(out_size))
-
-
-def _as_tensor(name: str, value) -> Tensor:
-    """``value`` as a floating-point Tensor (arrays are converted, float32 by default)."""
-    if not isinstance(value, Tensor):
-        value = tensor(value)
-    if not np.issubdtype(value.dtype, np.floating):
-        raise TypeError(
-            f"conv2d expects a floating-point {name}, got dtype {value.dtype}; use dtype='float32'"
-        )
-    return value
-
-
-def _strides_pair(strides) -> tuple[int, int]:
-    """An int or a pair of ints as a pair of positive Python ints."""
-    pair = (strides, strides) if isinstance(strides, (int, np.integer)) else strides
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
-    ):
-        raise TypeError(f"conv2d: strides must be an int or a pair of ints, got {strides!r}")
-    if min(pair) < 1:
-        raise ValueError(f"conv2d: strides must be positive, got {strides!r}; use for example 1")
-    return int(pair[0]), int(pair[1])
+    padding = padding_mode(op, padding)
+    strides = int_pair(op, "strides", strides)
+    what = f"the kernel of shape {kernel.shape}"
+    pads, out_size = window_geometry(op, x.shape, kernel.shape[:2], strides, padding, what)
+    return apply(Conv2DFunction, x, kernel, bias, strides=strides, pads=pads, out_size=out_size)

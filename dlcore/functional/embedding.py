@@ -13,7 +13,9 @@ import numpy as np
 
 from dlcore.autograd import Context, Function
 from dlcore.kernels import embedding as kernels
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply
+
+from ._arguments import check_index_range, floating_tensor, integer_array
 
 
 class EmbeddingFunction(Function):
@@ -35,26 +37,19 @@ def embedding(ids: Tensor | np.ndarray, table: Tensor | np.ndarray) -> Tensor:
     ``ids`` is an integer numpy array (or a Tensor of integer dtype) of any shape, with
     values in ``[0, input_dim)``. Returns ``ids.shape + (output_dim,)``.
     """
-    ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
-    if not np.issubdtype(ids.dtype, np.integer):
-        raise TypeError(
-            f"embedding expects integer ids, got dtype {ids.dtype}; convert them with "
-            "ids.astype('int64') (or create the tensor with dtype='int64')"
-        )
-    table = table if isinstance(table, Tensor) else tensor(table)
-    if not np.issubdtype(table.dtype, np.floating):
-        raise TypeError(
-            f"embedding expects a floating-point table, got dtype {table.dtype}; use float32"
-        )
+    op = "embedding"
+    ids = integer_array(
+        op, "ids", ids,
+        "convert them with ids.astype('int64') (or create the tensor with dtype='int64')",
+    )
+    table = floating_tensor(op, "table", table)
     if table.ndim != 2:
         raise ValueError(
             f"embedding expects a table of shape (input_dim, output_dim), got shape {table.shape}"
         )
     input_dim = table.shape[0]
-    if ids.size and (ids.min() < 0 or ids.max() >= input_dim):
-        raise ValueError(
-            f"embedding: ids must lie in [0, {input_dim}) for a table with input_dim "
-            f"{input_dim}, got ids from {ids.min()} to {ids.max()}; make the table larger "
-            "(input_dim = largest id + 1) or map the ids into range"
-        )
+    check_index_range(
+        op, "ids", ids, input_dim, f"a table with input_dim {input_dim}",
+        "make the table larger (input_dim = largest id + 1) or map the ids into range",
+    )
     return apply(EmbeddingFunction, table, ids=np.asarray(ids, dtype=np.int64, order="C"))

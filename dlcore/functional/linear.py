@@ -19,7 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.autograd import Context, Function
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply
+
+from ._arguments import floating_tensor
 
 
 class LinearFunction(Function):
@@ -53,13 +55,9 @@ def linear(
     ``(input_dim, units)`` as in Keras (PyTorch's ``weight`` is its transpose), ``bias`` is
     ``(units,)`` or None. Returns ``(..., units)``.
     """
-    x, kernel = _as_tensor(x), _as_tensor(kernel)
-    bias = None if bias is None else _as_tensor(bias)
-    for name, value in (("x", x), ("kernel", kernel), ("bias", bias)):
-        if value is not None and not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(
-                f"linear expects a floating-point {name}, got dtype {value.dtype}; use float32"
-            )
+    op = "linear"
+    x, kernel = floating_tensor(op, "x", x), floating_tensor(op, "kernel", kernel)
+    bias = None if bias is None else floating_tensor(op, "bias", bias)
     if kernel.ndim != 2:
         raise ValueError(
             f"linear expects kernel of shape (input_dim, units), got shape {kernel.shape}"
@@ -81,7 +79,3 @@ def linear(
             f"got shape {bias.shape}"
         )
     return apply(LinearFunction, x, kernel, bias)
-
-
-def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else tensor(x)

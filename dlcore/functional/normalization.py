@@ -14,7 +14,9 @@ from dlcore.autograd import Context, Function
 from dlcore.kernels import batch_norm as bn_kernels
 from dlcore.kernels import dropout as dropout_kernels
 from dlcore.random import generator
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply, as_tensor
+
+from ._arguments import boolean_flag, floating_tensor
 
 
 class BatchNormFunction(Function):
@@ -83,8 +85,8 @@ def batch_norm(
     ``training=False`` the moving statistics are used and left unchanged. ``gamma`` or
     ``beta`` may be None (scale 1, offset 0). Gradients flow to x, gamma and beta.
     """
-    _check_flag("batch_norm", training)
-    x = _float_tensor("batch_norm", x)
+    training = boolean_flag("batch_norm", "training", training)
+    x = floating_tensor("batch_norm", "x", x)
     if x.ndim < 2:
         raise ValueError(
             f"batch_norm expects x with a batch axis and a feature axis (rank >= 2), got shape "
@@ -110,7 +112,7 @@ def batch_norm(
         beta,
         moving_mean=moving[0],
         moving_variance=moving[1],
-        training=bool(training),
+        training=training,
         momentum=float(momentum),
         epsilon=float(epsilon),
     )
@@ -130,31 +132,17 @@ def dropout(x: Tensor | np.ndarray, rate: float, training: bool) -> Tensor:
             f"dropout: rate must satisfy 0 <= rate < 1 (the fraction of units dropped), got "
             f"{rate!r}; for example use rate=0.5"
         )
-    _check_flag("dropout", training)
-    x = _float_tensor("dropout", x)
+    training = boolean_flag("dropout", "training", training)
+    x = floating_tensor("dropout", "x", x)
     if not training or rate == 0:
         return x
     keep = generator().random(x.shape, dtype=np.float32) >= rate
     return apply(DropoutFunction, x, keep=keep, scale=1.0 / (1.0 - float(rate)))
 
 
-def _check_flag(op: str, training) -> None:
-    if not isinstance(training, (bool, np.bool_)):
-        raise TypeError(f"{op}: training must be True or False, got {training!r}")
-
-
-def _float_tensor(op: str, x) -> Tensor:
-    """x as a Tensor (arrays are converted), which must hold floating-point numbers."""
-    if not isinstance(x, Tensor):
-        x = tensor(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{op} expects a floating-point x, got dtype {x.dtype}; use float32")
-    return x
-
-
 def _feature_vector(op: str, name: str, value, features: int):
     """A per-feature parameter as a Tensor (arrays are converted), checked to be (features,)."""
-    value = value if isinstance(value, Tensor) else tensor(value)
+    value = as_tensor(value)
     if value.shape != (features,):
         raise ValueError(
             f"{op}: {name} must have shape ({features},), one value per feature of x (its last "

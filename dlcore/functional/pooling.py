@@ -16,7 +16,9 @@ import numpy as np
 
 from dlcore.autograd import Context, Function
 from dlcore.kernels import pooling as kernels
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply
+
+from ._arguments import image_tensor, int_pair, padding_mode, window_geometry
 
 
 class MaxPool2DFunction(Function):
@@ -79,45 +81,9 @@ def avg_pool2d(
 
 def _prepare(op: str, x, pool_size, strides, padding) -> tuple[Tensor, dict]:
     """Check the arguments; return x as a Tensor and the window geometry for the kernels."""
-    if not isinstance(x, Tensor):
-        x = tensor(x)
-    if x.ndim != 4:
-        raise ValueError(
-            f"{op} expects x of rank 4 (batch, rows, cols, channels), got shape {x.shape}; "
-            "add a channel axis with x.reshape(batch, rows, cols, 1) for a single channel"
-        )
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{op} expects a floating-point x, got dtype {x.dtype}; use float32")
-    pool = _pair(op, "pool_size", pool_size)
-    steps = pool if strides is None else _pair(op, "strides", strides)
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}")
-    pads, out_size = [], []
-    for axis, n, k, s in zip(("rows", "cols"), x.shape[1:3], pool, steps, strict=True):
-        if padding.lower() == "same":
-            out = -(-n // s)
-            pads.append(max((out - 1) * s + k - n, 0) // 2)
-        elif k > n:
-            raise ValueError(
-                f"{op}: pool_size {pool} is larger than the input ({n} {axis} in x of shape "
-                f"{x.shape}) with padding='valid'; use a smaller pool_size or padding='same'"
-            )
-        else:
-            out = (n - k) // s + 1
-            pads.append(0)
-        out_size.append(out)
-    return x, dict(pool=pool, strides=steps, pads=tuple(pads), out_size=tuple(out_size))
-
-
-def _pair(op: str, name: str, value) -> tuple[int, int]:
-    """An int or a pair of ints as a pair of positive ints."""
-    pair = (value, value) if isinstance(value, (int, np.integer)) else value
-    if (
-        not isinstance(pair, (tuple, list))
-        or len(pair) != 2
-        or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair)
-    ):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if min(pair) < 1:
-        raise ValueError(f"{op}: {name} must be positive, got {value!r}; use for example 2")
-    return int(pair[0]), int(pair[1])
+    x = image_tensor(op, x)
+    pool = int_pair(op, "pool_size", pool_size)
+    steps = pool if strides is None else int_pair(op, "strides", strides)
+    padding = padding_mode(op, padding)
+    pads, out_size = window_geometry(op, x.shape, pool, steps, padding, f"pool_size {pool}")
+    return x, dict(pool=pool, strides=steps, pads=pads, out_size=out_size)

@@ -27,7 +27,9 @@ from dlcore.kernels.recurrent import (
     simple_rnn_backward,
     simple_rnn_forward,
 )
-from dlcore.tensor import Tensor, apply, tensor
+from dlcore.tensor import Tensor, apply
+
+from ._arguments import boolean_flag, floating_tensor
 
 
 class SimpleRNNFunction(Function):
@@ -111,18 +113,10 @@ def _in_input_dtypes(grads, ctx: Context) -> tuple:
 
 def _checked_inputs(op, gates, x, kernel, recurrent_kernel, bias, return_sequences):
     """The inputs as Tensors, after checking dtypes and shapes; raises a message naming ``op``."""
-    if not isinstance(return_sequences, (bool, np.bool_)):
-        raise TypeError(
-            f"{op}: return_sequences must be True or False, got {return_sequences!r}"
-        )
-    x, kernel, recurrent_kernel = _as_tensor(x), _as_tensor(kernel), _as_tensor(recurrent_kernel)
-    bias = None if bias is None else _as_tensor(bias)
-    for name, value in (("x", x), ("kernel", kernel), ("recurrent_kernel", recurrent_kernel),
-                        ("bias", bias)):
-        if value is not None and not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(
-                f"{op} expects a floating-point {name}, got dtype {value.dtype}; use float32"
-            )
+    boolean_flag(op, "return_sequences", return_sequences)
+    x, kernel = floating_tensor(op, "x", x), floating_tensor(op, "kernel", kernel)
+    recurrent_kernel = floating_tensor(op, "recurrent_kernel", recurrent_kernel)
+    bias = None if bias is None else floating_tensor(op, "bias", bias)
     if x.ndim != 3:
         raise ValueError(
             f"{op} expects x of shape (batch, timesteps, features), got shape {x.shape}; a "
@@ -156,7 +150,3 @@ def _checked_inputs(op, gates, x, kernel, recurrent_kernel, bias, return_sequenc
             f"{kernel.shape}, got bias of shape {bias.shape}"
         )
     return x, kernel, recurrent_kernel, bias
-
-
-def _as_tensor(value) -> Tensor:
-    return value if isinstance(value, Tensor) else tensor(value)

@@ -35,37 +35,43 @@ from dlcore.kernels._memory import empty_aligned, zeros_aligned
 
 
 @jit
-def _real_range(index, stride, pad, pool, size):
-    """Rows (or columns) ``[start, stop)`` of window ``index`` that lie inside the input."""
-    start = index * stride - pad
-    return max(start, 0), min(start + pool, size)
+def _real_windows(in_h, in_w, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, out_h, out_w):
+    """``R(i, j)`` of every output cell, at row ``k = i * OW + j`` of an int64 ``(OH * OW, 4)``
+    array: ``[h0, h1, w0, w1]``, the window's real rows ``[h0, h1)`` and columns ``[w0, w1)``."""
+    windows = np.empty((out_h * out_w, 4), np.int64)
+    for i in range(out_h):
+        top = i * stride_h - pad_top
+        for j in range(out_w):
+            left = j * stride_w - pad_left
+            k = i * out_w + j
+            windows[k, 0], windows[k, 1] = max(top, 0), min(top + pool_h, in_h)
+            windows[k, 2], windows[k, 3] = max(left, 0), min(left + pool_w, in_w)
+    return windows
 
 
-# ----- compiled loops -----------------------------------------------------------------------
+# ----- compiled loops: output cells flattened to k = i * OW + j -------------------------------
 
 
 @jit
-def _max_pool2d_forward_loop(x, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, y, argmax):
-    n_batch, in_h, in_w, channels = x.shape
-    for n in range(n_batch):
-        for i in range(y.shape[1]):
-            h0, h1 = _real_range(i, stride_h, pad_top, pool_h, in_h)
-            for j in range(y.shape[2]):
-                w0, w1 = _real_range(j, stride_w, pad_left, pool_w, in_w)
-                best = y[n, i, j]
-                where = argmax[n, i, j]
-                first = h0 * in_w + w0
-                for c in range(channels):
-                    best[c] = x[n, h0, w0, c]
-                    where[c] = first
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        position = h * in_w + w
-                        for c in range(channels):
-                            value = x[n, h, w, c]
-                            larger = value > best[c]
-                            best[c] = value if larger else best[c]
-                            where[c] = position if larger else where[c]
+def _max_pool2d_forward_loop(x, windows, y, argmax):
+    in_w, channels = x.shape[2], x.shape[3]
+    for n in range(x.shape[0]):
+        for k in range(windows.shape[0]):
+            h0, h1, w0, w1 = windows[k, 0], windows[k, 1], windows[k, 2], windows[k, 3]
+            best = y[n, k]
+            where = argmax[n, k]
+            first = h0 * in_w + w0
+            for c in range(channels):
+                best[c] = x[n, h0, w0, c]
+                where[c] = first
+            for h in range(h0, h1):
+                for w in range(w0, w1):
+                    position = h * in_w + w
+                    for c in range(channels):
+                        value = x[n, h, w, c]
+                        larger = value > best[c]
+                        best[c] = value if larger else best[c]
+                        where[c] = position if larger else where[c]
 
 
 @jit
@@ -79,37 +85,33 @@ def _max_pool2d_backward_loop(g, argmax, dx_flat):
 
 
 @jit
-def _avg_pool2d_forward_loop(x, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, y):
-    n_batch, in_h, in_w, channels = x.shape
-    for n in range(n_batch):
-        for i in range(y.shape[1]):
-            h0, h1 = _real_range(i, stride_h, pad_top, pool_h, in_h)
-            for j in range(y.shape[2]):
-                w0, w1 = _real_range(j, stride_w, pad_left, pool_w, in_w)
-                total = y[n, i, j]
-                total[:] = 0
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        for c in range(channels):
-                            total[c] += x[n, h, w, c]
-                inverse_count = 1.0 / ((h1 - h0) * (w1 - w0))
-                for c in range(channels):
-                    total[c] *= inverse_count
+def _avg_pool2d_forward_loop(x, windows, y):
+    channels = x.shape[3]
+    for n in range(x.shape[0]):
+        for k in range(windows.shape[0]):
+            h0, h1, w0, w1 = windows[k, 0], windows[k, 1], windows[k, 2], windows[k, 3]
+            total = y[n, k]
+            total[:] = 0
+            for h in range(h0, h1):
+                for w in range(w0, w1):
+                    for c in range(channels):
+                        total[c] += x[n, h, w, c]
+            inverse_count = 1.0 / ((h1 - h0) * (w1 - w0))
+            for c in range(channels):
+                total[c] *= inverse_count
 
 
 @jit
-def _avg_pool2d_backward_loop(g, pool_h, pool_w, stride_h, stride_w, pad_top, pad_left, dx):
-    n_batch, in_h, in_w, channels = dx.shape
-    for n in range(n_batch):
-        for i in range(g.shape[1]):
-            h0, h1 = _real_range(i, stride_h, pad_top, pool_h, in_h)
-            for j in range(g.shape[2]):
-                w0, w1 = _real_range(j, stride_w, pad_left, pool_w, in_w)
-                inverse_count = 1.0 / ((h1 - h0) * (w1 - w0))
-                for h in range(h0, h1):
-                    for w in range(w0, w1):
-                        for c in range(channels):
-                            dx[n, h, w, c] += g[n, i, j, c] * inverse_count
+def _avg_pool2d_backward_loop(g, windows, dx):
+    channels = dx.shape[3]
+    for n in range(dx.shape[0]):
+        for k in range(windows.shape[0]):
+            h0, h1, w0, w1 = windows[k, 0], windows[k, 1], windows[k, 2], windows[k, 3]
+            inverse_count = 1.0 / ((h1 - h0) * (w1 - w0))
+            for h in range(h0, h1):
+                for w in range(w0, w1):
+                    for c in range(channels):
+                        dx[n, h, w, c] += g[n, k, c] * inverse_count
 
 
 # ----- entry points ---------------------------------------------------------------------------
@@ -131,7 +133,8 @@ def max_pool2d_forward(
     shape = (x.shape[0], *out_size, x.shape[3])
     y = empty_aligned(shape, x.dtype)
     argmax = empty_aligned(shape, np.int64)
-    _max_pool2d_forward_loop(x, *pool, *strides, *pads, y, argmax)
+    windows = _real_windows(*x.shape[1:3], *pool, *strides, *pads, *out_size)
+    _max_pool2d_forward_loop(x, windows, _flat_cells(y), _flat_cells(argmax))
     return y, argmax
 
 
@@ -157,7 +160,8 @@ def avg_pool2d_forward(
     """Average pooling of ``x`` (N, H, W, C) -> (N, OH, OW, C), dividing by the real cells."""
     x = np.ascontiguousarray(x)
     y = empty_aligned((x.shape[0], *out_size, x.shape[3]), x.dtype)
-    _avg_pool2d_forward_loop(x, *pool, *strides, *pads, y)
+    windows = _real_windows(*x.shape[1:3], *pool, *strides, *pads, *out_size)
+    _avg_pool2d_forward_loop(x, windows, _flat_cells(y))
     return y
 
 
@@ -170,8 +174,14 @@ def avg_pool2d_backward(
 ) -> np.ndarray:
     """Gradient of average pooling: ``g / |R(i, j)|`` spread over every real cell of a window."""
     dx = zeros_aligned(input_shape, g.dtype)
-    _avg_pool2d_backward_loop(np.ascontiguousarray(g), *pool, *strides, *pads, dx)
+    windows = _real_windows(*input_shape[1:3], *pool, *strides, *pads, *g.shape[1:3])
+    _avg_pool2d_backward_loop(_flat_cells(np.ascontiguousarray(g)), windows, dx)
     return dx
+
+
+def _flat_cells(a: np.ndarray) -> np.ndarray:
+    """A contiguous (N, OH, OW, C) array seen as (N, OH * OW, C), one row per output cell."""
+    return a.reshape(a.shape[0], a.shape[1] * a.shape[2], a.shape[3])
 
 
 # ----- numpy references -----------------------------------------------------------------------

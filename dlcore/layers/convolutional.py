@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import activations, initializers
+from ..functional import _arguments as arguments
 from ..functional.conv import conv2d
 from .base import Layer
 from .core import input_error, positive_int
@@ -31,10 +32,7 @@ def int_pair(layer: Layer, argument: str, value: Any) -> tuple[int, int]:
 
 def padding_mode(layer: Layer, padding: Any) -> str:
     """``'valid'`` or ``'same'`` (any case), lower-cased."""
-    if not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
-        raise ValueError(f"Layer {layer.name!r} ({type(layer).__name__}): padding must be "
-                         f"'valid' or 'same', got {padding!r}")
-    return padding.lower()
+    return arguments.padding_mode(f"Layer {layer.name!r} ({type(layer).__name__})", padding)
 
 
 def check_data_format(layer: Layer, data_format: Any) -> None:
@@ -55,14 +53,12 @@ def window_output_shape(layer: Layer, input_shape: tuple, window: tuple[int, int
     for axis, n, k, s in zip(("rows", "cols"), (rows, cols), window, strides, strict=True):
         if n is None:
             sizes.append(None)
-        elif padding == "same":
-            sizes.append(-(-n // s))
-        elif k > n:
+        elif padding == "valid" and k > n:
             raise input_error(layer, f"images with at least {k} {axis} for its {window} window "
                               "with padding='valid'", input_shape,
                               "Use padding='same', a smaller window or larger images.")
         else:
-            sizes.append((n - k) // s + 1)
+            sizes.append(arguments.axis_geometry(n, k, s, padding)[0])
     return (batch, *sizes, in_channels if channels is None else channels)
 
 

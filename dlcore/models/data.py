@@ -18,13 +18,9 @@ from typing import Any
 import numpy as np
 
 from .. import random
-from ..tensor import Tensor
+from ..tensor import Tensor, as_array
 
 Batch = tuple[np.ndarray, np.ndarray | None, np.ndarray | None]
-
-
-def as_array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
 
 
 class ArrayData:

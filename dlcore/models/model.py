@@ -22,8 +22,8 @@ from .. import optimizers as optimizers_module
 from ..autograd import no_grad
 from ..callbacks.base import Callback, CallbackList, History
 from ..functional.activations import softmax
-from ..tensor import Tensor, tensor
-from .data import ArrayData, GeneratorData, SequenceData, as_array, is_generator, is_sequence
+from ..tensor import Tensor, as_array, tensor
+from .data import ArrayData, GeneratorData, SequenceData, is_generator, is_sequence
 from .progress import Progress
 
 
