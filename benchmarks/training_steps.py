@@ -16,7 +16,8 @@ random arrays created once:
   ``momentum=0.99, epsilon=1e-3``.
 
 The first dlcore step is timed on its own: it includes numba's compilation of each kernel
-(or the loading of its on-disk cache) and the creation of the optimizer slots. Arguments
+(or the loading of its on-disk cache) and the creation of the optimizer slots; with
+``NUMBA_CACHE_DIR`` pointing at an empty folder it shows the cold compilation. Arguments
 keep only the workloads whose name contains one of them (``python -m
 benchmarks.training_steps LeNet``).
 """
@@ -27,6 +28,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numba
@@ -52,6 +54,8 @@ ALTERNATIONS = 3
 
 @dataclass(frozen=True)
 class Workload:
+    """One row of the table: the same network described for each library."""
+
     name: str
     batch: int
     sample_shape: tuple[int, ...]  # one dlcore sample: (features,), (rows, cols, channels) ...
@@ -76,7 +80,7 @@ def mlp_dlcore(widths: tuple[int, ...], normalise: bool = False) -> Callable[[],
 def mlp_torch(widths: tuple[int, ...], normalise: bool = False) -> Callable[[Any], list]:
     def layers(nn) -> list:
         hidden = []
-        for inputs, units in zip(widths, widths[1:], strict=False):
+        for inputs, units in pairwise(widths):
             hidden.append(nn.Linear(inputs, units))
             if normalise:
                 hidden += [nn.BatchNorm1d(units, eps=1e-3, momentum=0.01), nn.ReLU(),
@@ -246,8 +250,8 @@ def main(filters: list[str]) -> None:
     print_comparison(rows)
     print(f"Noise: each time is the lowest of {ALTERNATIONS} medians, dlcore and PyTorch taking "
           "turns in one process.\nOther processes on the same cores still move single timings "
-          "(by 2x and more on a busy 2-core\nmachine, most for PyTorch's spinning OpenMP "
-          "threads): rerun and compare the ratios.")
+          "(by 2x and more on a busy 2-core\nmachine, where both libraries' 2-thread pools wait "
+          "for each other): rerun and compare the ratios.")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,11 @@ def test_the_keras_tutorial_workflow_runs_as_written(tmp_path):
     model.save(path)
     reloaded = dl.models.load_model(path)
     np.testing.assert_array_equal(reloaded.predict(x), predictions)
+    model.save_weights(tmp_path / "weights.h5")
+    fresh = classifier()
+    fresh.build((None, 20))
+    fresh.load_weights(tmp_path / "weights.h5")
+    np.testing.assert_array_equal(fresh.predict(x), predictions)
 
 
 def test_validation_split_takes_the_last_samples_before_shuffling():

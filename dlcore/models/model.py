@@ -355,6 +355,18 @@ class Model:
 
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
+    def save_weights(self, filepath: str, overwrite: bool = True) -> None:
+        """Save only the weights (no architecture, no optimizer) to an HDF5 file."""
+        from ..saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: str) -> None:
+        """Load weights saved by ``save_weights`` or ``save`` into this (same-shaped) model."""
+        from ..saving import load_weights
+
+        load_weights(self, filepath)
+
     # ----- summary ----------------------------------------------------------------------
     def summary(self, line_length: int = 65, print_fn: Any = print) -> None:
         """Print the Keras table: layer (type), output shape, parameter count, totals."""
