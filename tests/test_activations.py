@@ -13,6 +13,7 @@ from dlcore.functional.activations import (
     softmax_cross_entropy,
     tanh,
 )
+from dlcore.kernels import activations as activation_kernels
 from dlcore.kernels import softmax as kernels
 
 ELEMENTWISE = {"relu": relu, "sigmoid": sigmoid, "tanh": tanh}
@@ -109,6 +110,30 @@ def test_log_softmax_kernels_match_the_numpy_references(shape, dtype):
     dz = kernels.log_softmax_backward(s, g)
     assert dz.dtype == dtype
     np.testing.assert_allclose(dz, kernels.log_softmax_backward_reference(s, g), rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", KERNEL_SHAPES, ids=str)
+def test_relu_kernels_match_the_numpy_references(shape, dtype):
+    x = random_values(shape).astype(dtype)
+    x.flat[::3] = 0.0  # the kink: output 0, gradient 0
+    g = random_values(shape, seed=1).astype(dtype)
+    y = activation_kernels.relu_forward(x)
+    assert y.dtype == dtype and y.shape == shape
+    np.testing.assert_array_equal(y, activation_kernels.relu_forward_reference(x))
+    dx = activation_kernels.relu_backward(y, g)
+    assert dx.dtype == dtype and dx.shape == shape
+    np.testing.assert_array_equal(dx, activation_kernels.relu_backward_reference(y, g))
+    np.testing.assert_array_equal(dx, np.where(x > 0, g, 0))
+
+
+def test_relu_kernels_accept_non_contiguous_arrays():
+    x = random_values((6, 8))
+    g = random_values((6, 8), seed=1)
+    y = activation_kernels.relu_forward(x.T)
+    np.testing.assert_array_equal(y, np.maximum(x.T, 0))
+    dx = activation_kernels.relu_backward(y, g.T)
+    np.testing.assert_array_equal(dx, np.where(x.T > 0, g.T, 0))
 
 
 @pytest.mark.parametrize("classes", [1, 15, 16, 17, 40])
@@ -213,6 +238,18 @@ def test_float32_matches_torch(torch):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_relu_float32_matches_torch(torch):
+    x = away_from_zero((4, 6, 5)).astype(np.float32)
+    g = random_values(x.shape, seed=3).astype(np.float32)
+    ours, theirs = torch_pair(torch, x)
+    y = relu(ours)
+    y.backward(g)
+    expected = torch.relu(theirs)
+    expected.backward(torch.tensor(g))
+    np.testing.assert_array_equal(y.data, expected.detach().numpy())
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
 def test_extreme_logits_match_torch(torch):
     x = np.array(EXTREME_LOGITS, dtype=np.float32)
     ours, theirs = torch_pair(torch, x)
@@ -265,6 +302,18 @@ def test_extreme_and_equal_logits_stay_finite(dtype):
     )
     assert np.all(np.isfinite(x.grad))
     np.testing.assert_allclose(x.grad.sum(axis=-1), 0.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_keeps_the_dtype_with_and_without_gradient(dtype):
+    x = random_values((3, 4))
+    with_grad = dl.tensor(x, requires_grad=True, dtype=dtype)
+    y = relu(with_grad)
+    y.backward(np.ones(y.shape, dtype=dtype))
+    assert y.dtype == with_grad.grad.dtype == np.dtype(dtype)
+    inference = relu(dl.tensor(x, dtype=dtype))
+    assert inference.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(inference.data, y.data)
 
 
 def test_softmax_rows_are_distributions_and_numpy_input_is_accepted():

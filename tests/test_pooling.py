@@ -87,6 +87,30 @@ def test_kernels_match_the_numpy_references(pool, strides, padding, dtype):
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("pool", "strides", "padding"), GRID)
+def test_max_values_kernel_matches_the_numpy_reference(pool, strides, padding, dtype):
+    shape = (2, 5, 6, 3)
+    pool_, strides_, pads, out_size, _ = keras_geometry(shape, pool, strides, padding)
+    if min(out_size) < 1:
+        pytest.skip("pool larger than the input with 'valid' padding")
+    geometry = (pool_, strides_, pads, out_size)
+    x = (-3.0 - distinct_values(shape)).astype(dtype)  # every value below zero
+    y = kernels.max_pool2d_forward_values(x, *geometry)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, kernels.max_pool2d_forward_reference(x, *geometry))
+    np.testing.assert_array_equal(y, kernels.max_pool2d_forward(x, *geometry)[0])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_max_pool_without_gradient_gives_the_training_values(dtype):
+    x = -1.0 - distinct_values((2, 7, 5, 3)) ** 2
+    training = max_pool2d(dl.tensor(x, requires_grad=True, dtype=dtype), 3, 2, "same")
+    inference = max_pool2d(dl.tensor(x, dtype=dtype), 3, 2, "same")
+    assert inference.dtype == training.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(inference.data, training.data)
+
+
 # ----- PyTorch parity ----------------------------------------------------------------------
 
 

@@ -1,10 +1,10 @@
 """Activations and the softmax family: relu, sigmoid, tanh, softmax, log_softmax and the
 fused softmax cross-entropy of integer labels.
 
-``relu``, ``sigmoid`` and ``tanh`` are the engine's elementwise ops (``dlcore.ops``), offered
-here under their functional names. The softmax family works along one axis (the last by
-default); its formulas, and why the row maximum is subtracted first, are in
-``dlcore.kernels.softmax``.
+``relu`` runs compiled loops (``dlcore.kernels.activations``); ``sigmoid`` and ``tanh`` are
+the engine's elementwise ops (``dlcore.ops``), offered here under their functional names.
+The softmax family works along one axis (the last by default); its formulas, and why the row
+maximum is subtracted first, are in ``dlcore.kernels.softmax``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,26 @@ import numpy as np
 
 from dlcore import ops
 from dlcore.autograd import Context, Function
+from dlcore.kernels import activations as activation_kernels
 from dlcore.kernels import softmax as kernels
 from dlcore.tensor import Tensor, apply, as_tensor
 
 from ._arguments import check_index_range, floating_tensor, integer_array
+
+
+class ReLUFunction(Function):
+    """y = max(x, 0);  dL/dx = g where y > 0, else 0 (read from the output, no mask saved)."""
+
+    @staticmethod
+    def forward(ctx: Context, x):
+        y = activation_kernels.relu_forward(x)
+        if ctx.needs_input_grad[0]:
+            ctx.y = y
+        return y
+
+    @staticmethod
+    def backward(ctx: Context, g):
+        return (activation_kernels.relu_backward(ctx.y, g),)
 
 
 class SoftmaxFunction(Function):
@@ -63,7 +79,7 @@ class SoftmaxCrossEntropyFunction(Function):
 
 def relu(x: Tensor | np.ndarray) -> Tensor:
     """``max(x, 0)`` elementwise; the gradient is ``g`` where ``x > 0`` and 0 elsewhere."""
-    return apply(ops.ReLU, as_tensor(x))
+    return apply(ReLUFunction, as_tensor(x))
 
 
 def sigmoid(x: Tensor | np.ndarray) -> Tensor:

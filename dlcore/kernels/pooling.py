@@ -19,9 +19,10 @@ With overlapping windows (stride < pool size) a cell belongs to several windows 
 gradient is the sum of their contributions.
 
 The compiled loops keep the channel axis innermost, so each step works on ``C`` contiguous
-numbers. Max pooling records, for every output element, the flat position ``h * W + w`` of
-its maximum (the first one met in row-major window order when values tie); the backward pass
-adds each upstream gradient at that position.
+numbers. For training, max pooling records, for every output element, the flat position
+``h * W + w`` of its maximum (the first one met in row-major window order when values tie);
+the backward pass adds each upstream gradient at that position. Without a backward pass to
+come (inference) ``max_pool2d_forward_values`` takes the maxima alone, which is faster.
 """
 
 from __future__ import annotations
@@ -72,6 +73,22 @@ def _max_pool2d_forward_loop(x, windows, y, argmax):
                         larger = value > best[c]
                         best[c] = value if larger else best[c]
                         where[c] = position if larger else where[c]
+
+
+@jit
+def _max_pool2d_values_loop(x, windows, y):
+    channels = x.shape[3]
+    for n in range(x.shape[0]):
+        for k in range(windows.shape[0]):
+            h0, h1, w0, w1 = windows[k, 0], windows[k, 1], windows[k, 2], windows[k, 3]
+            best = y[n, k]
+            for c in range(channels):
+                best[c] = x[n, h0, w0, c]
+            for h in range(h0, h1):
+                for w in range(w0, w1):
+                    for c in range(channels):
+                        value = x[n, h, w, c]
+                        best[c] = value if value > best[c] else best[c]
 
 
 @jit
@@ -136,6 +153,21 @@ def max_pool2d_forward(
     windows = _real_windows(*x.shape[1:3], *pool, *strides, *pads, *out_size)
     _max_pool2d_forward_loop(x, windows, _flat_cells(y), _flat_cells(argmax))
     return y, argmax
+
+
+def max_pool2d_forward_values(
+    x: np.ndarray,
+    pool: tuple[int, int],
+    strides: tuple[int, int],
+    pads: tuple[int, int],
+    out_size: tuple[int, int],
+) -> np.ndarray:
+    """Max pooling of ``x`` (N, H, W, C) -> y (N, OH, OW, C), without the argmax."""
+    x = np.ascontiguousarray(x)
+    y = empty_aligned((x.shape[0], *out_size, x.shape[3]), x.dtype)
+    windows = _real_windows(*x.shape[1:3], *pool, *strides, *pads, *out_size)
+    _max_pool2d_values_loop(x, windows, _flat_cells(y))
+    return y
 
 
 def max_pool2d_backward(
