@@ -29,9 +29,18 @@ cell ``(n, i, j)`` (``M = N*OH*OW`` rows) and one column per tap and channel ``(
 
 The compiled loops only move numbers (gather into ``P``, scatter-add out of ``dP``); the
 arithmetic is three BLAS matrix products. The images are first copied into a zero-bordered
-buffer, so every window lies inside it. For a fixed output cell and kernel row ``a``, the
-``KW*C`` numbers ``xp[n, h, w0:w0+KW, :]`` are contiguous in the padded ``xp`` and in ``P``'s
-row, so each step of the walk copies one contiguous block.
+buffer ``xp``, so every window lies inside it, and the loops copy contiguous runs, in one of
+two orders:
+
+- by output cell: for a fixed output cell and kernel row ``a``, the ``KW*C`` numbers
+  ``xp[n, h, w0:w0+KW, :]`` are contiguous in a channels-last ``xp`` and in ``P``'s row;
+- by tap: ``P`` is stored as its transpose ``P.T`` (one row per tap and channel), and for a
+  fixed tap ``(a, b)``, channel ``c`` and output row ``(n, i)``, the ``OW`` numbers
+  ``P.T[(a, b, c), (n, i, 0:OW)]`` are contiguous in ``P.T`` and (stride 1) in a
+  channel-first ``xp[n, c, h, w]``. BLAS reads the transposed view ``P`` as it is.
+
+The longer runs copy faster: by tap when ``OW > KW*C`` (one input channel, as in the first
+layer of a network), by output cell otherwise.
 
 Memory and speed: ``P`` is ``KH*KW*C`` times larger than ``x`` (14 MB for 64 images of
 14x14x32 and a 3x3 kernel). Built whole, it falls out of the cache between the copy and the
@@ -81,6 +90,39 @@ def _patch_walk(image_rows, channels, kernel_size, strides, out_size, patches, a
 
 
 @jit
+def _tap_walk(planes, kernel_size, strides, out_size, patches_t, add_back):
+    """Walk every (kernel tap, channel, output row) of padded channel-first images ``planes``
+    (N, C, Hp, Wp) against the transposed patch matrix ``patches_t`` (KH*KW*C, N*OH*OW).
+
+    ``add_back=False`` copies each tap's view of an image row (``OW`` numbers, ``sw`` apart)
+    into its place in ``patches_t`` (im2col); ``add_back=True`` adds those numbers of
+    ``patches_t`` back onto the images instead (col2im). The images are padded, so every
+    window lies inside them.
+    """
+    kernel_h, kernel_w = kernel_size
+    out_h, out_w = out_size
+    row_step, col_step = strides
+    images, channels = planes.shape[0], planes.shape[1]
+    for a in range(kernel_h):
+        for b in range(kernel_w):
+            for c in range(channels):
+                tap = (a * kernel_w + b) * channels + c
+                for n in range(images):
+                    for i in range(out_h):
+                        h = i * row_step + a
+                        first = (n * out_h + i) * out_w
+                        if add_back:
+                            for j in range(out_w):
+                                planes[n, c, h, j * col_step + b] += patches_t[tap, first + j]
+                        elif col_step == 1:  # a plain block copy, which the compiler vectorises
+                            for j in range(out_w):
+                                patches_t[tap, first + j] = planes[n, c, h, j + b]
+                        else:
+                            for j in range(out_w):
+                                patches_t[tap, first + j] = planes[n, c, h, j * col_step + b]
+
+
+@jit
 def _add_row_vector(matrix, vector):
     """``matrix[r, :] += vector`` for every row (numpy's broadcast is slow on narrow rows)."""
     for r in range(matrix.shape[0]):
@@ -113,11 +155,22 @@ def _pad_widths(input_shape, kernel_size, strides, pads, out_size):
     return rows, cols
 
 
+def _product(a, b, out):
+    """``out[...] = a @ b``, also when ``out`` is a transposed view (then ``out.T = b.T @ a.T``)."""
+    if out.flags.c_contiguous:
+        np.matmul(a, b, out=out)
+    else:
+        np.matmul(b.T, a.T, out=out.T)
+
+
 class _PatchLayout:
     """Where everything sits: padding, padded image size, patch-matrix rows and columns.
 
-    The images are copied into a zero-bordered buffer first, so that every window lies
-    inside it and the compiled walk needs no edge tests.
+    Each chunk of images is copied into a zero-bordered buffer first, so that every window
+    lies inside it and the compiled walks need no edge tests. The walk copies runs of
+    ``KW*C`` numbers per output cell (``_patch_walk``, images kept channels-last, ``P`` built
+    row by row) or runs of ``OW`` numbers per tap (``_tap_walk``, images copied channel-first,
+    ``P.T`` built row by row), whichever runs are longer: few channels favour the taps.
     """
 
     def __init__(self, input_shape, kernel_size, strides, pads, out_size):
@@ -128,15 +181,15 @@ class _PatchLayout:
         )
         self.padded_h = self.in_h + self.top + bottom
         self.padded_w = self.in_w + self.left + right
-        self.is_padded = (self.padded_h, self.padded_w) != (self.in_h, self.in_w)
         self.rows_per_image = out_size[0] * out_size[1]
         self.columns = kernel_size[0] * kernel_size[1] * self.channels
+        self.by_tap = out_size[1] > kernel_size[1] * self.channels
 
     def plan(self, n_batch, dtype, whole_batch=False):
         """``(chunks, padded, patches)``: ``(images, rows)`` slice pairs that cover the batch
         with about ``CHUNK_BYTES`` of patch matrix each (or all of it in one), where ``rows``
-        index ``P``, ``y`` and ``g``; and scratch buffers for one chunk (``padded`` is None
-        when there is no padding)."""
+        index ``P``, ``y`` and ``g``; and scratch buffers for one chunk: zero-bordered images
+        and a flat buffer for the patch matrix."""
         per_image = max(self.rows_per_image * self.columns * np.dtype(dtype).itemsize, 1)
         per_chunk = n_batch if whole_batch else min(n_batch, CHUNK_BYTES // per_image)
         per_chunk = max(per_chunk, 1)
@@ -145,53 +198,61 @@ class _PatchLayout:
             stop = min(start + per_chunk, n_batch)
             rows = slice(start * self.rows_per_image, stop * self.rows_per_image)
             chunks.append((slice(start, stop), rows))
-        patches = empty_aligned((per_chunk * self.rows_per_image, self.columns), dtype)
-        return chunks, self.padded_scratch(per_chunk, dtype), patches
+        sizes = (self.padded_h, self.padded_w)
+        shape = (self.channels, *sizes) if self.by_tap else (*sizes, self.channels)
+        padded = zeros_aligned((per_chunk, *shape), dtype)
+        patches = empty_aligned(per_chunk * self.rows_per_image * self.columns, dtype)
+        return chunks, padded, patches
 
-    def padded_scratch(self, count, dtype):
-        """Zeros with room for ``count`` padded images (None when there is no padding)."""
-        if not self.is_padded:
-            return None
-        return zeros_aligned((count, self.padded_h, self.padded_w, self.channels), dtype)
-
-    def _interior(self, count):
-        """Index of the real pixels of ``count`` images inside the padded buffer."""
+    def _interior(self, padded, count):
+        """The real pixels of ``count`` images inside ``padded``, seen as (N, H, W, C)."""
         rows, cols = slice(self.top, self.top + self.in_h), slice(self.left, self.left + self.in_w)
-        return slice(count), rows, cols
+        if self.by_tap:
+            return padded[:count, :, rows, cols].transpose(0, 2, 3, 1)
+        return padded[:count, rows, cols]
 
-    def _walk(self, images, patches, add_back):
-        image_rows = images.reshape(images.shape[0], self.padded_h, -1)
-        _patch_walk(
-            image_rows,
-            self.channels,
-            self.kernel_size,
-            self.strides,
-            self.out_size,
-            patches,
-            add_back,
-        )
+    def patch_matrix(self, patches, count):
+        """``P`` of ``count`` images in the flat buffer ``patches`` (a transposed view by tap)."""
+        flat = patches[: count * self.rows_per_image * self.columns]
+        if self.by_tap:
+            return flat.reshape(self.columns, -1).T
+        return flat.reshape(-1, self.columns)
+
+    def _walk(self, images, patch_matrix, add_back):
+        if self.by_tap:
+            _tap_walk(
+                images, self.kernel_size, self.strides, self.out_size, patch_matrix.T, add_back
+            )
+        else:
+            image_rows = images.reshape(images.shape[0], self.padded_h, -1)
+            _patch_walk(
+                image_rows,
+                self.channels,
+                self.kernel_size,
+                self.strides,
+                self.out_size,
+                patch_matrix,
+                add_back,
+            )
 
     def fill_patches(self, x, padded, patches):
-        """The patch matrix of the images ``x``, written into the first rows of ``patches``.
+        """``P`` of the images ``x``, written into the start of the flat buffer ``patches``.
 
         Only the interior of ``padded`` is written, so its border stays zero between chunks.
         """
         count = x.shape[0]
-        if self.is_padded:
-            padded[self._interior(count)] = x
-            x = padded[:count]
-        rows = patches[: count * self.rows_per_image]
-        self._walk(np.ascontiguousarray(x), rows, False)
-        return rows
+        self._interior(padded, count)[...] = x
+        patch_matrix = self.patch_matrix(patches, count)
+        self._walk(padded[:count], patch_matrix, False)
+        return patch_matrix
 
-    def add_back(self, patches, padded, dx):
-        """Overwrite the images ``dx`` with the col2im of ``patches`` (``padded`` is scratch)."""
+    def add_back(self, patch_matrix, padded, dx):
+        """Overwrite the images ``dx`` with the col2im of ``patch_matrix`` (``padded`` is
+        scratch)."""
         count = dx.shape[0]
-        target = padded[:count] if self.is_padded else dx
-        target.fill(0)
-        self._walk(target, patches, True)
-        if self.is_padded:
-            dx[...] = target[self._interior(count)]
+        padded[:count].fill(0)
+        self._walk(padded[:count], patch_matrix, True)
+        dx[...] = self._interior(padded, count)
 
 
 # ----- entry points ---------------------------------------------------------------------------
@@ -221,8 +282,10 @@ def col2im(
     """The adjoint of ``im2col``: each entry of ``dP`` added to the ``x`` position it came from."""
     layout = _PatchLayout(input_shape, kernel_size, strides, pads, out_size)
     dx = empty_aligned(input_shape, dpatches.dtype)
-    padded = layout.padded_scratch(input_shape[0], dx.dtype)
-    layout.add_back(np.ascontiguousarray(dpatches), padded, dx)
+    _, padded, patches = layout.plan(input_shape[0], dx.dtype, whole_batch=True)
+    patch_matrix = layout.patch_matrix(patches, input_shape[0])
+    patch_matrix[...] = dpatches
+    layout.add_back(patch_matrix, padded, dx)
     return dx
 
 
@@ -234,7 +297,8 @@ def conv2d_forward(
     pads: tuple[int, int],
     out_size: tuple[int, int],
 ) -> np.ndarray:
-    """``y = P @ Kmat + bias``, shape (N, OH, OW, F), one chunk of images at a time.
+    """``y = P @ Kmat + bias``, shape (N, OH, OW, F), one chunk of images at a time (the bias
+    is added to each chunk of ``y`` while it is still in the cache).
 
     ``pads`` is ``(pad_top, pad_left)``; the bottom/right padding follows from ``out_size``.
     The inputs are brought to their common dtype (all float32 stays float32).
@@ -246,10 +310,11 @@ def conv2d_forward(
     layout = _PatchLayout(x.shape, kernel.shape[:2], strides, pads, out_size)
     chunks, padded, patches = layout.plan(x.shape[0], dtype)
     y = empty_aligned((x.shape[0] * layout.rows_per_image, filters), dtype)
+    bias = None if bias is None else bias.astype(dtype, copy=False)
     for images, rows in chunks:
         np.matmul(layout.fill_patches(x[images], padded, patches), matrix, out=y[rows])
-    if bias is not None:
-        _add_row_vector(y, bias.astype(dtype, copy=False))
+        if bias is not None:
+            _add_row_vector(y[rows], bias)
     return y.reshape(x.shape[0], *out_size, filters)
 
 
@@ -263,13 +328,13 @@ def conv2d_backward_input(
     """``dL/dx = col2im(G @ Kmat.T)``, shape ``input_shape``, one chunk of images at a time."""
     filters = kernel.shape[3]
     grad_rows = np.ascontiguousarray(g).reshape(-1, filters)
-    matrix_t = kernel.reshape(-1, filters).astype(g.dtype, copy=False).T
+    matrix = np.ascontiguousarray(kernel.reshape(-1, filters), dtype=g.dtype)
     layout = _PatchLayout(input_shape, kernel.shape[:2], strides, pads, g.shape[1:3])
     chunks, padded, patches = layout.plan(g.shape[0], g.dtype)
     dx = empty_aligned(input_shape, g.dtype)
     for images, rows in chunks:
-        dpatches = patches[: rows.stop - rows.start]
-        np.matmul(grad_rows[rows], matrix_t, out=dpatches)
+        dpatches = layout.patch_matrix(patches, images.stop - images.start)
+        _product(grad_rows[rows], matrix.T, dpatches)
         layout.add_back(dpatches, padded, dx[images])
     return dx
 
@@ -286,12 +351,12 @@ def conv2d_backward_kernel(
     grad_rows = np.ascontiguousarray(g).reshape(-1, kernel_shape[3])
     layout = _PatchLayout(x.shape, kernel_shape[:2], strides, pads, g.shape[1:3])
     chunks, padded, patches = layout.plan(x.shape[0], g.dtype)
-    total = np.zeros((kernel_shape[3], layout.columns), g.dtype)  # dKmat.T = G.T @ P
+    total = np.zeros((layout.columns, kernel_shape[3]), g.dtype)
     part = np.empty_like(total)
     for images, rows in chunks:
-        np.matmul(grad_rows[rows].T, layout.fill_patches(x[images], padded, patches), out=part)
+        np.matmul(layout.fill_patches(x[images], padded, patches).T, grad_rows[rows], out=part)
         total += part
-    return total.T.reshape(kernel_shape)
+    return total.reshape(kernel_shape)
 
 
 def conv2d_backward_bias(g: np.ndarray) -> np.ndarray:
