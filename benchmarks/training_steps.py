@@ -15,6 +15,10 @@ random arrays created once:
   (Adam ``lr=1e-3, eps=1e-7``; SGD ``lr=0.01, momentum=0.9``); batch norm uses Keras's
   ``momentum=0.99, epsilon=1e-3``.
 
+Each library is timed alone in a fresh process (PyTorch's OpenMP threads keep spinning
+after each call and would slow dlcore's BLAS threads down, and the reverse), three
+processes per library taking turns; the lowest median counts.
+
 The first dlcore step is timed on its own: it includes numba's compilation of each kernel
 (or the loading of its on-disk cache) and the creation of the optimizer slots; with
 ``NUMBA_CACHE_DIR`` pointing at an empty folder it shows the cold compilation. Arguments
@@ -24,6 +28,8 @@ benchmarks.training_steps LeNet``).
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -198,61 +204,76 @@ def torch_step(torch, workload: Workload, x: np.ndarray,
     return train
 
 
-def least_disturbed(ours: Callable[[], object],
-                    theirs: Callable[[], object] | None) -> tuple[float, float | None]:
-    """The lowest of ``ALTERNATIONS`` medians per side, dlcore and PyTorch taking turns, so
-    that both sides meet the same background load and a busy spell spoils one turn only."""
-    our_times, their_times = [], []
-    for _ in range(ALTERNATIONS):
-        our_times.append(median_seconds(ours, min_seconds=0.2))
-        if theirs is not None:
-            their_times.append(median_seconds(theirs, min_seconds=0.2))
-    return min(our_times), min(their_times) if theirs is not None else None
+def time_in_this_process(library: str, name: str) -> dict:
+    """Build one workload for one library here, time its first step and its median step."""
+    workload = next(w for w in WORKLOADS if w.name == name)
+    x, labels = inputs(workload)
+    if library == "torch":
+        import torch
+
+        torch.set_num_threads(2)
+        torch.manual_seed(0)
+        step = torch_step(torch, workload, x, labels)
+    else:
+        dl.utils.set_random_seed(0)
+        step = dlcore_step(workload, x, labels)
+    start = time.perf_counter()
+    step()
+    first = time.perf_counter() - start
+    return {"first": first, "median": median_seconds(step, min_seconds=0.3)}
 
 
-def describe_threads(torch) -> str:
+def time_in_fresh_process(library: str, name: str) -> dict:
+    """``time_in_this_process`` in a new Python process, so that neither library's thread
+    pools (PyTorch's OpenMP threads keep spinning after each call) slow the other down."""
+    command = [sys.executable, "-m", "benchmarks.training_steps", "--time", library, name]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def describe_threads() -> str:
     """Each thread pool in the process (threadpoolctl comes with scikit-learn) and its size."""
     parts = [f"numba {numba.__version__}: {numba.config.NUMBA_NUM_THREADS} threads"]
     parts += [f"{pool['prefix']} ({pool['internal_api']}): {pool['num_threads']} threads"
               for pool in threadpool_info()]
-    if torch is not None:
-        parts.append(f"PyTorch {torch.__version__}: {torch.get_num_threads()} threads")
-    return "; ".join(parts)
+    return "; ".join(parts) + "; PyTorch: 2 threads"
 
 
 def main(filters: list[str]) -> None:
     try:
         import torch
-        torch.set_num_threads(2)
-        torch.manual_seed(0)
     except ImportError:
         torch = None
         print("PyTorch is not installed (pip install torch==2.13.0): showing dlcore alone.")
-    dl.utils.set_random_seed(0)
-    print(f"dlcore {dl.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}")
-    print(describe_threads(torch))
+    print(f"dlcore {dl.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}"
+          + (f", PyTorch {torch.__version__}" if torch is not None else ""))
+    print(describe_threads())
     rows, first_steps = [], []
     for workload in WORKLOADS:
         if filters and not any(word.lower() in workload.name.lower() for word in filters):
             continue
-        x, labels = inputs(workload)
-        ours = dlcore_step(workload, x, labels)
-        start = time.perf_counter()
-        ours()
-        first_steps.append((workload.name, time.perf_counter() - start))
-        theirs = torch_step(torch, workload, x, labels) if torch is not None else None
-        rows.append((workload.name, *least_disturbed(ours, theirs)))
-    print("\ndlcore's first step (numba compilation or cache loading, optimizer slots):")
+        ours, theirs = [], []
+        for _ in range(ALTERNATIONS):
+            ours.append(time_in_fresh_process("dlcore", workload.name))
+            if torch is not None:
+                theirs.append(time_in_fresh_process("torch", workload.name))
+        first_steps.append((workload.name, ours[0]["first"]))
+        rows.append((workload.name, min(run["median"] for run in ours),
+                     min(run["median"] for run in theirs) if theirs else None))
+    print("\ndlcore's first step in a fresh process (numba cache loading or compilation, "
+          "optimizer slots):")
     for name, seconds in first_steps:
         print(f"  {name:<40} {format_duration(seconds)}")
     print("\nmedian time per step (training: forward, loss, backward, update; predict: one "
           "batch):")
     print_comparison(rows)
-    print(f"Noise: each time is the lowest of {ALTERNATIONS} medians, dlcore and PyTorch taking "
-          "turns in one process.\nOther processes on the same cores still move single timings "
-          "(by 2x and more on a busy 2-core\nmachine, where both libraries' 2-thread pools wait "
-          "for each other): rerun and compare the ratios.")
+    print(f"Each library runs alone in its own process; each time is the lowest of "
+          f"{ALTERNATIONS} such\nprocesses, dlcore and PyTorch taking turns. Other work on "
+          "the same cores still moves single\ntimings: rerun and compare the ratios.")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--time"]:
+        print(json.dumps(time_in_this_process(sys.argv[2], sys.argv[3])))
+    else:
+        main(sys.argv[1:])
