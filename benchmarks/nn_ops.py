@@ -2,7 +2,7 @@
 
 Run from the repository root:  python -m benchmarks.nn_ops
 
-1. forward+backward of each op on the issue's shapes, dlcore and PyTorch back to back;
+1. forward+backward of each op on classroom-scale shapes, dlcore and PyTorch back to back;
 2. the first call of every case in a fresh process, once with an empty numba cache
    (compiling) and once more with the cache that run left (loading), plus each kernel's
    own compile time as numba reports it;

@@ -229,8 +229,7 @@ class Model:
         for epoch in range(initial_epoch, epochs):
             callback_list.on_epoch_begin(epoch)
             progress.epoch_begin(epoch)
-            totals: dict[str, float] = {}
-            seen = 0
+            averages = BatchAverages()
             for step, (x_batch, y_batch, weights) in enumerate(train.epoch(shuffle)):
                 callback_list.on_batch_begin(step, {"batch": step, "size": len(x_batch)})
                 batch_logs = self._train_step(x_batch, y_batch, weights)
@@ -242,17 +241,14 @@ class Model:
                         "learning rate, or scale the inputs."
                     )
                 last_finite_loss = batch_logs["loss"]
-                seen += len(x_batch)
-                for key, value in batch_logs.items():
-                    totals[key] = totals.get(key, 0.0) + value * len(x_batch)
-                running = {key: total / seen for key, total in totals.items()}
-                progress.batch_end(running)
+                averages.add(batch_logs, len(x_batch))
+                progress.batch_end(averages.means)
                 callback_list.on_batch_end(step, {"batch": step, "size": len(x_batch),
                                                   **batch_logs})
                 if self.stop_training:
                     break
             train.on_epoch_end()
-            epoch_logs = {key: total / seen for key, total in totals.items()}
+            epoch_logs = averages.means()
             if validation is not None:
                 scores = self._evaluate_data(validation)
                 epoch_logs.update({f"val_{key}": value for key, value in scores.items()})
@@ -315,21 +311,16 @@ class Model:
 
     def _evaluate_data(self, source: Any, progress: Progress | None = None) -> dict:
         """Batch-size-weighted averages of the loss and metrics over one pass."""
-        totals: dict[str, float] = {}
-        seen = 0
-        if progress is not None:
-            progress.epoch_begin(0)
+        progress = progress or Progress(0, 1, source.steps)
+        averages = BatchAverages()
+        progress.epoch_begin(0)
         with no_grad():
             for x_batch, y_batch, weights in source.epoch(shuffle=False):
                 loss, output = self._batch_loss(x_batch, y_batch, weights, training=False)
-                seen += len(x_batch)
-                for key, value in self._batch_logs(loss.item(), y_batch, output.data).items():
-                    totals[key] = totals.get(key, 0.0) + value * len(x_batch)
-                if progress is not None:
-                    progress.batch_end({key: total / seen for key, total in totals.items()})
-        scores = {key: total / seen for key, total in totals.items()}
-        if progress is not None:
-            progress.epoch_end(0, scores)
+                averages.add(self._batch_logs(loss.item(), y_batch, output.data), len(x_batch))
+                progress.batch_end(averages.means)
+        scores = averages.means()
+        progress.epoch_end(0, scores)
         return scores
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
@@ -344,7 +335,7 @@ class Model:
                 if not self.built:
                     self.build(x_batch.shape)
                 outputs.append(self.call(x_batch, training=False).data)
-                progress.batch_end({})
+                progress.batch_end(dict)
         progress.epoch_end(0, {})
         return np.concatenate(outputs, axis=0)
 
@@ -391,6 +382,22 @@ class Model:
         print_fn(f"Trainable params: {trainable:,}")
         print_fn(f"Non-trainable params: {total - trainable:,}")
         print_fn("_" * line_length)
+
+
+class BatchAverages:
+    """Running means of per-batch numbers, each batch weighted by its number of samples."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.samples = 0
+
+    def add(self, logs: dict, samples: int) -> None:
+        self.samples += samples
+        for key, value in logs.items():
+            self.totals[key] = self.totals.get(key, 0.0) + value * samples
+
+    def means(self) -> dict:
+        return {key: total / self.samples for key, total in self.totals.items()}
 
 
 def _loss_name(loss: Any) -> str | None:

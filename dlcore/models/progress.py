@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 
 from tqdm.auto import tqdm
 
@@ -41,9 +42,10 @@ class Progress:
                             unit="batch", file=sys.stdout, leave=True, mininterval=0.1,
                             dynamic_ncols=True)
 
-    def batch_end(self, logs: dict) -> None:
+    def batch_end(self, logs: Callable[[], dict]) -> None:
+        """Advance the bar; ``logs()`` (the running numbers) is only called when shown."""
         if self.bar is not None:
-            self.bar.set_postfix_str(format_logs(logs), refresh=False)
+            self.bar.set_postfix_str(format_logs(logs()), refresh=False)
             self.bar.update(1)
 
     def epoch_end(self, epoch: int, logs: dict) -> None:
