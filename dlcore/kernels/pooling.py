@@ -92,6 +92,43 @@ def _max_pool2d_values_loop(x, windows, y):
 
 
 @jit
+def _max_pool_2x2_loop(x, y, argmax):
+    """``_max_pool2d_forward_loop`` for 2x2 windows at stride 2 that lie inside the image."""
+    n_batch, out_h, out_w, channels = y.shape
+    in_w = x.shape[2]
+    for n in range(n_batch):
+        for i in range(out_h):
+            for j in range(out_w):
+                h, w = 2 * i, 2 * j
+                first = h * in_w + w
+                for c in range(channels):
+                    best, where = x[n, h, w, c], first
+                    if x[n, h, w + 1, c] > best:
+                        best, where = x[n, h, w + 1, c], first + 1
+                    if x[n, h + 1, w, c] > best:
+                        best, where = x[n, h + 1, w, c], first + in_w
+                    if x[n, h + 1, w + 1, c] > best:
+                        best, where = x[n, h + 1, w + 1, c], first + in_w + 1
+                    y[n, i, j, c] = best
+                    argmax[n, i, j, c] = where
+
+
+@jit
+def _max_pool_2x2_values_loop(x, y):
+    """``_max_pool2d_values_loop`` for 2x2 windows at stride 2 that lie inside the image."""
+    n_batch, out_h, out_w, channels = y.shape
+    for n in range(n_batch):
+        for i in range(out_h):
+            for j in range(out_w):
+                h, w = 2 * i, 2 * j
+                for c in range(channels):
+                    best = x[n, h, w, c]
+                    best = x[n, h, w + 1, c] if x[n, h, w + 1, c] > best else best
+                    best = x[n, h + 1, w, c] if x[n, h + 1, w, c] > best else best
+                    y[n, i, j, c] = x[n, h + 1, w + 1, c] if x[n, h + 1, w + 1, c] > best else best
+
+
+@jit
 def _max_pool2d_backward_loop(g, argmax, dx_flat):
     n_batch, out_h, out_w, channels = g.shape
     for n in range(n_batch):
@@ -134,6 +171,14 @@ def _avg_pool2d_backward_loop(g, windows, dx):
 # ----- entry points ---------------------------------------------------------------------------
 
 
+def _inside_2x2(input_shape, pool, strides, pads, out_size) -> bool:
+    """The most common pooling: 2x2 windows at stride 2, every window inside the image.
+
+    It has loops of its own with the window unrolled (about three times faster)."""
+    return (tuple(pool) == tuple(strides) == (2, 2) and tuple(pads) == (0, 0)
+            and 2 * out_size[0] <= input_shape[1] and 2 * out_size[1] <= input_shape[2])
+
+
 def max_pool2d_forward(
     x: np.ndarray,
     pool: tuple[int, int],
@@ -150,6 +195,9 @@ def max_pool2d_forward(
     shape = (x.shape[0], *out_size, x.shape[3])
     y = empty_aligned(shape, x.dtype)
     argmax = empty_aligned(shape, np.int64)
+    if _inside_2x2(x.shape, pool, strides, pads, out_size):
+        _max_pool_2x2_loop(x, y, argmax)
+        return y, argmax
     windows = _real_windows(*x.shape[1:3], *pool, *strides, *pads, *out_size)
     _max_pool2d_forward_loop(x, windows, _flat_cells(y), _flat_cells(argmax))
     return y, argmax
@@ -165,6 +213,9 @@ def max_pool2d_forward_values(
     """Max pooling of ``x`` (N, H, W, C) -> y (N, OH, OW, C), without the argmax."""
     x = np.ascontiguousarray(x)
     y = empty_aligned((x.shape[0], *out_size, x.shape[3]), x.dtype)
+    if _inside_2x2(x.shape, pool, strides, pads, out_size):
+        _max_pool_2x2_values_loop(x, y)
+        return y
     windows = _real_windows(*x.shape[1:3], *pool, *strides, *pads, *out_size)
     _max_pool2d_values_loop(x, windows, _flat_cells(y))
     return y
