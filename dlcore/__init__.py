@@ -5,7 +5,9 @@ Low level: ``dlcore.tensor`` makes a ``Tensor`` with reverse-mode autodiff,
 ``dlcore.functional`` holds the differentiable neural-network ops.
 High level, as in Keras: ``dlcore.models``, ``dlcore.layers``, ``dlcore.losses``,
 ``dlcore.optimizers``, ``dlcore.metrics``, ``dlcore.callbacks``, ``dlcore.utils``,
-``dlcore.datasets``.
+``dlcore.datasets``; ``dlcore.introspection`` reads a model's layer outputs and gradients.
+Figures and explorers load matplotlib and ipywidgets, so they are imported on their own:
+``import dlcore.plot``, ``import dlcore.widgets``.
 
 Importing dlcore compiles nothing: each numba kernel compiles on its first call and is
 cached on disk for later processes.
@@ -16,6 +18,7 @@ from . import (
     datasets,
     functional,
     initializers,
+    introspection,
     layers,
     losses,
     metrics,
@@ -30,4 +33,4 @@ from .version import __version__
 
 __all__ = ["Tensor", "tensor", "no_grad", "is_grad_enabled", "gradcheck", "functional",
            "layers", "models", "losses", "metrics", "optimizers", "callbacks", "initializers",
-           "utils", "datasets", "__version__"]
+           "utils", "datasets", "introspection", "__version__"]
