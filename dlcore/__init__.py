@@ -24,6 +24,7 @@ from . import (
     metrics,
     models,
     optimizers,
+    preprocessing,
     utils,
 )
 from .autograd import is_grad_enabled, no_grad
@@ -33,4 +34,5 @@ from .version import __version__
 
 __all__ = ["Tensor", "tensor", "no_grad", "is_grad_enabled", "gradcheck", "functional",
            "layers", "models", "losses", "metrics", "optimizers", "callbacks", "initializers",
-           "utils", "datasets", "introspection", "__version__"]
+           "utils", "datasets", "introspection", "preprocessing",
+           "__version__"]

@@ -82,19 +82,44 @@ class ArrayData:
 
 
 class SequenceData:
-    """Batches read from a Sequence, in shuffled order when asked."""
+    """Batches read from a Sequence, in shuffled order when asked.
 
-    def __init__(self, sequence: Any) -> None:
+    With ``inputs_only=True`` (``predict``) a batch may also be ``x`` alone.
+    """
+
+    def __init__(self, sequence: Any, inputs_only: bool = False) -> None:
         self.sequence = sequence
+        self.inputs_only = inputs_only
         self.steps = len(sequence)
         if self.steps == 0:
             raise ValueError(f"the {type(sequence).__name__} given has no batches (len 0)")
+        self.first_batch: tuple[str, tuple] | None = None  # where, (x, y) shapes
 
     def epoch(self, shuffle: bool = False) -> Iterator[Batch]:
         order = random.generator().permutation(self.steps) if shuffle else range(self.steps)
         for index in order:
-            yield unpack_batch(self.sequence[int(index)], f"{type(self.sequence).__name__}"
-                                                          f"[{int(index)}]")
+            where = f"{type(self.sequence).__name__}[{int(index)}]"
+            item = self.sequence[int(index)]
+            if self.inputs_only and not isinstance(item, (tuple, list)):
+                item = (item, None)
+            batch = unpack_batch(item, where, inputs_only=self.inputs_only)
+            self.check_sample_shapes(batch, where)
+            yield batch
+
+    def check_sample_shapes(self, batch: Batch, where: str) -> None:
+        """x and y keep the rank and the last axis of the first batch read (the number of
+        samples and middle axes such as timesteps may vary from batch to batch)."""
+        shapes = tuple(None if array is None else array.shape for array in batch[:2])
+        if self.first_batch is None:
+            self.first_batch = (where, shapes)
+            return
+        first_where, first_shapes = self.first_batch
+        if [_rank_and_last_axis(shape) for shape in shapes] != [
+                _rank_and_last_axis(shape) for shape in first_shapes]:
+            raise ValueError(f"{where} returned x of shape {shapes[0]} and y of shape "
+                             f"{shapes[1]}, but {first_where} returned {first_shapes[0]} and "
+                             f"{first_shapes[1]}; batches may differ in their number of samples "
+                             "(or steps), not in rank or in the size of the last axis")
 
     def on_epoch_end(self) -> None:
         if hasattr(self.sequence, "on_epoch_end"):
@@ -126,15 +151,32 @@ class GeneratorData:
         pass
 
 
-def unpack_batch(batch: Any, where: str) -> Batch:
-    """``(x, y)`` or ``(x, y, sample_weight)`` as arrays."""
+def unpack_batch(batch: Any, where: str, inputs_only: bool = False) -> Batch:
+    """``(x, y)`` or ``(x, y, sample_weight)`` as arrays (``y`` may be None for ``predict``)."""
     if not isinstance(batch, (tuple, list)) or len(batch) not in (2, 3):
         raise ValueError(f"{where} must be a tuple (x, y) or (x, y, sample_weight), got "
                          f"{type(batch).__name__}"
                          + (f" of length {len(batch)}" if isinstance(batch, (tuple, list)) else ""))
-    x, y = as_array(batch[0]), as_array(batch[1])
+    if batch[1] is None and not inputs_only:
+        raise ValueError(f"{where} returned no targets (y is None); training and evaluation "
+                         "need (x, y)")
+    x = as_array(batch[0])
+    y = None if batch[1] is None else as_array(batch[1])
     weights = as_array(batch[2]) if len(batch) == 3 else None
+    arrays = {"x": x, "y": y, "sample_weight": weights}
+    counts = {array.shape[:1] for array in arrays.values() if array is not None}
+    if len(counts) != 1 or () in counts:
+        shapes = ", ".join(f"{name} of shape {array.shape}" for name, array in arrays.items()
+                           if array is not None)
+        raise ValueError(f"{where} returned {shapes}; each must hold the same number of "
+                         "samples along its first axis")
     return x, y, weights
+
+
+def _rank_and_last_axis(shape: tuple[int, ...] | None) -> tuple[int, int | None] | None:
+    if shape is None:
+        return None
+    return len(shape), shape[-1] if len(shape) > 1 else None
 
 
 def is_sequence(x: Any) -> bool:

@@ -326,7 +326,8 @@ class Model:
     def predict(self, x: Any, batch_size: int | None = None, verbose: int = 0) -> np.ndarray:
         """Outputs for ``x`` in inference mode (dropout off, batch norm on moving statistics),
         computed batch by batch; one numpy array."""
-        source = SequenceData(x) if is_sequence(x) else ArrayData(x, batch_size=batch_size or 32)
+        source = (SequenceData(x, inputs_only=True) if is_sequence(x)
+                  else ArrayData(x, batch_size=batch_size or 32))
         progress = Progress(verbose, 1, source.steps)
         progress.epoch_begin(0)
         outputs = []
