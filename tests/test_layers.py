@@ -133,8 +133,8 @@ def test_compute_output_shape_without_data(layer, input_shape, expected):
 
 def test_from_config_rebuilds_every_argument():
     layer = Conv2D(6, (5, 3), strides=2, padding="same", activation="relu", use_bias=False,
-                   kernel_initializer="he_normal", name="features", trainable=False,
-                   input_shape=(28, 28, 1))
+                   kernel_initializer="he_normal", kernel_regularizer="l2", name="features",
+                   trainable=False, input_shape=(28, 28, 1))
     config = json.loads(json.dumps(layer.get_config()))
     assert config == {
         "name": "features", "trainable": False, "dtype": "float32",
@@ -143,6 +143,8 @@ def test_from_config_rebuilds_every_argument():
         "activation": "relu", "use_bias": False,
         "kernel_initializer": {"class_name": "HeNormal", "config": {}},
         "bias_initializer": {"class_name": "Zeros", "config": {}},
+        "kernel_regularizer": {"class_name": "L2", "config": {"l2": 0.01}},
+        "bias_regularizer": None,
     }
     rebuilt = Conv2D.from_config(config)
     assert rebuilt.get_config() == config and rebuilt.trainable is False

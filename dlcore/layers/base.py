@@ -69,6 +69,7 @@ class Layer:
         self.built = False
         self._trainable = trainable
         self._weights: list[tuple[str, Tensor, bool]] = []  # (name, tensor, trainable kind)
+        self._penalties: list[tuple[Tensor, Any]] = []  # (weight, its regularizer)
         self._input_shape: tuple | None = None
         self._output_shape: tuple | None = None
 
@@ -136,12 +137,21 @@ class Layer:
 
     # ----- weights ----------------------------------------------------------------------
     def add_weight(self, name: str, shape: tuple[int, ...], initializer: Any = "zeros",
-                   trainable: bool = True) -> Tensor:
-        """Create a weight Tensor, initialised by ``initializer``; trainable ones get gradients."""
+                   trainable: bool = True, regularizer: Any = None) -> Tensor:
+        """Create a weight Tensor, initialised by ``initializer``; trainable ones get gradients.
+        A ``regularizer`` adds its penalty of this weight to ``losses``."""
         value = initializers.get(initializer)(tuple(shape), self.dtype)
         weight = tensor(value, requires_grad=trainable and self._trainable, dtype=self.dtype)
         self._weights.append((name, weight, trainable))
+        if regularizer is not None:
+            self._penalties.append((weight, regularizer))
         return weight
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """The weight penalties of this layer (scalar Tensors), computed from the current
+        weights; ``fit`` adds them to the loss."""
+        return [regularizer(weight) for weight, regularizer in self._penalties]
 
     @property
     def trainable(self) -> bool:

@@ -12,11 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..functional import _arguments as arguments
 from ..functional.conv import conv2d
 from .base import Layer
-from .core import input_error, positive_int
+from .core import (
+    add_kernel_and_bias,
+    input_error,
+    kernel_and_bias_config,
+    kernel_and_bias_options,
+    positive_int,
+)
 
 IMAGE_LAYOUT = "(batch, rows, cols, channels)"
 
@@ -96,6 +102,8 @@ class Conv2D(Layer):
         use_bias: bool = True,
         kernel_initializer: str | dict | initializers.Initializer = "glorot_uniform",
         bias_initializer: str | dict | initializers.Initializer = "zeros",
+        kernel_regularizer: str | dict | regularizers.Regularizer | None = None,
+        bias_regularizer: str | dict | regularizers.Regularizer | None = None,
         data_format: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -106,9 +114,8 @@ class Conv2D(Layer):
         self.padding = padding_mode(self, padding)
         check_data_format(self, data_format)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        kernel_and_bias_options(self, use_bias, kernel_initializer, bias_initializer,
+                                kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         check_image_input(self, input_shape, None)
@@ -116,10 +123,7 @@ class Conv2D(Layer):
         if channels is None:
             raise input_error(self, "images with a known number of channels", input_shape,
                               "Give the layer input_shape=(rows, cols, channels).")
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
-                                      self.kernel_initializer)
-        self.bias = (self.add_weight("bias", (self.filters,), self.bias_initializer)
-                     if self.use_bias else None)
+        add_kernel_and_bias(self, (*self.kernel_size, channels, self.filters))
 
     def check_input_shape(self, shape):
         check_image_input(self, shape, self.input_shape[-1])
@@ -142,8 +146,6 @@ class Conv2D(Layer):
             "padding": self.padding,
             "data_format": "channels_last",
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **kernel_and_bias_config(self),
         }
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations, initializers
+from .. import activations, initializers, regularizers
 from ..functional.linear import linear
 from ..functional.normalization import dropout
 from .base import Layer
@@ -34,6 +34,36 @@ def positive_int(layer: Layer, argument: str, value: Any) -> int:
     return int(value)
 
 
+def kernel_and_bias_options(layer: Layer, use_bias: bool, kernel_initializer: Any,
+                            bias_initializer: Any, kernel_regularizer: Any,
+                            bias_regularizer: Any) -> None:
+    """The options every layer with a kernel and a bias takes (Dense, Conv2D)."""
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = regularizers.get(kernel_regularizer)
+    layer.bias_regularizer = regularizers.get(bias_regularizer)
+
+
+def add_kernel_and_bias(layer: Layer, kernel_shape: tuple[int, ...]) -> None:
+    """``layer.kernel`` of ``kernel_shape`` and ``layer.bias`` (its last axis, or None)."""
+    layer.kernel = layer.add_weight("kernel", kernel_shape, layer.kernel_initializer,
+                                    regularizer=layer.kernel_regularizer)
+    layer.bias = (layer.add_weight("bias", kernel_shape[-1:], layer.bias_initializer,
+                                   regularizer=layer.bias_regularizer)
+                  if layer.use_bias else None)
+
+
+def kernel_and_bias_config(layer: Layer) -> dict:
+    return {
+        "use_bias": layer.use_bias,
+        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        "kernel_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+    }
+
+
 class Dense(Layer):
     """A fully connected layer: ``y = activation(x @ kernel + bias)``.
 
@@ -49,6 +79,8 @@ class Dense(Layer):
         use_bias: bool = True,
         kernel_initializer: str | dict | initializers.Initializer = "glorot_uniform",
         bias_initializer: str | dict | initializers.Initializer = "zeros",
+        kernel_regularizer: str | dict | regularizers.Regularizer | None = None,
+        bias_regularizer: str | dict | regularizers.Regularizer | None = None,
         output_dim: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -64,19 +96,15 @@ class Dense(Layer):
             raise TypeError("Dense needs units, the number of outputs: for example Dense(64)")
         self.units = positive_int(self, "units", units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        kernel_and_bias_options(self, use_bias, kernel_initializer, bias_initializer,
+                                kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise input_error(self, "inputs of shape (batch, ..., features) with a known number "
                               "of features", input_shape,
                               "Give the layer input_dim= or input_shape=, or a batch axis.")
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer)
-        self.bias = (self.add_weight("bias", (self.units,), self.bias_initializer)
-                     if self.use_bias else None)
+        add_kernel_and_bias(self, (input_shape[-1], self.units))
 
     def check_input_shape(self, shape):
         features = self.input_shape[-1]
@@ -103,9 +131,7 @@ class Dense(Layer):
             **super().get_config(),
             "units": self.units,
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **kernel_and_bias_config(self),
         }
 
 

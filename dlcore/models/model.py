@@ -68,6 +68,12 @@ class Model:
     def non_trainable_weights(self) -> list[Tensor]:
         return [weight for layer in self.layers for weight in layer.non_trainable_weights]
 
+    @property
+    def losses(self) -> list[Tensor]:
+        """Every layer's weight penalties (``kernel_regularizer=...``); the training loss is
+        the data loss plus their sum."""
+        return [penalty for layer in self.layers for penalty in layer.losses]
+
     def get_weights(self) -> list[np.ndarray]:
         """Every layer's weights, layer by layer, as numpy copies."""
         return [array for layer in self.layers for array in layer.get_weights()]
@@ -149,7 +155,10 @@ class Model:
         per_sample = self.loss(y, output)
         if weights is not None:
             per_sample = per_sample * tensor(weights, dtype=per_sample.dtype)
-        return per_sample.mean(), output
+        loss = per_sample.mean()
+        for penalty in self.losses:
+            loss = loss + penalty
+        return loss, output
 
     def _batch_logs(self, loss: float, y: np.ndarray, output: np.ndarray) -> dict:
         logs = {"loss": loss}
