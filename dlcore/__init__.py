@@ -28,6 +28,7 @@ from . import (
     models,
     optimizers,
     preprocessing,
+    regularizers,
     utils,
 )
 from .autograd import is_grad_enabled, no_grad
@@ -48,4 +49,4 @@ def __getattr__(name: str):
 __all__ = ["Tensor", "tensor", "no_grad", "is_grad_enabled", "gradcheck", "functional",
            "layers", "models", "losses", "metrics", "optimizers", "callbacks", "initializers",
            "utils", "datasets", "introspection", "preprocessing",
-           "__version__"]
+           "regularizers",            "__version__"]
