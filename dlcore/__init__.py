@@ -48,5 +48,5 @@ def __getattr__(name: str):
 
 __all__ = ["Tensor", "tensor", "no_grad", "is_grad_enabled", "gradcheck", "functional",
            "layers", "models", "losses", "metrics", "optimizers", "callbacks", "initializers",
-           "utils", "datasets", "introspection", "preprocessing",
-           "regularizers",            "__version__"]
+           "utils", "datasets", "introspection", "preprocessing", "regularizers",
+           "__version__"]
