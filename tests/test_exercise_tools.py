@@ -154,3 +154,9 @@ def test_check_true_explains_what_should_hold(capsys):
     assert "✓ speed" in capsys.readouterr().out
     with pytest.raises(ExerciseFailure, match="speed: the kernel should be 5x faster"):
         check_true("speed", False, "the kernel should be 5x faster")
+
+
+def test_a_single_number_is_compared_without_an_index():
+    with pytest.raises(ExerciseFailure, match=r"'one number': expected 2, received 3\.$"):
+        check_function("total", lambda x: x.sum() + 1, lambda x: x.sum(),
+                       [Case("one number", (np.ones(2),))])

@@ -85,6 +85,8 @@ def difference(received: Any, expected: Any, rtol: float, atol: float) -> str | 
         if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
             return f"{which}received non-finite values (nan or inf) where all should be finite"
         if not np.allclose(got, want, rtol=rtol, atol=atol):
+            if want.size == 1:
+                return f"{which}expected {want.item():.6g}, received {got.item():.6g}"
             error = np.abs(got.astype(np.float64) - want)
             worst = np.unravel_index(np.nanargmax(np.where(np.isnan(error), np.inf, error)),
                                      error.shape)
