@@ -28,7 +28,12 @@ def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> np.ndar
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
     """[argmax y_true == argmax y_pred], per sample (one-hot targets)."""
-    return (as_array(y_true).argmax(axis=-1) == as_array(y_pred).argmax(axis=-1)).astype(np.float64)
+    y_true, y_pred = as_array(y_true), as_array(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"categorical_accuracy needs one-hot targets of the predictions' shape "
+                         f"{y_pred.shape}, got targets of shape {y_true.shape}; for integer "
+                         "labels use 'sparse_categorical_accuracy' (or 'accuracy')")
+    return (y_true.argmax(axis=-1) == y_pred.argmax(axis=-1)).astype(np.float64)
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> np.ndarray:
@@ -84,7 +89,8 @@ def resolve(identifier: str | Callable, loss_name: str | None,
     """``(history key, per-sample function)`` for a metric given to ``compile``.
 
     ``'accuracy'``/``'acc'`` become binary, sparse or categorical accuracy from the loss
-    and the width of the model's output.
+    and the width of the model's output; with a loss given as a function, the accuracy is
+    chosen from the shapes of each batch's targets and outputs.
     """
     if callable(identifier):
         return getattr(identifier, "__name__", "metric"), identifier
@@ -95,7 +101,9 @@ def resolve(identifier: str | Callable, loss_name: str | None,
             return identifier, binary_accuracy
         if loss_name == "sparse_categorical_crossentropy":
             return identifier, sparse_categorical_accuracy
-        return identifier, categorical_accuracy
+        if loss_name == "categorical_crossentropy":
+            return identifier, categorical_accuracy
+        return identifier, accuracy
     metric = _BY_NAME.get(identifier.lower())
     if metric is None:
         raise unknown_name_error("metric", identifier, [*_BY_NAME, *_ACCURACY_NAMES])

@@ -145,3 +145,26 @@ def test_metric_values():
     np.testing.assert_array_equal(metrics.accuracy(LABELS[:, None], probabilities), hits)
     np.testing.assert_array_equal(metrics.binary_accuracy([1, 0, 1], [[0.9], [0.2], [0.4]]),
                                   [1.0, 1.0, 0.0])
+
+
+def test_accuracy_with_a_loss_given_as_a_function_follows_the_label_shapes():
+    """A callable loss says nothing about the labels: integer labels must still be scored
+    against the argmax, not read as one-hot rows."""
+    from functools import partial
+
+    from dlcore.layers import Dense
+    from dlcore.models import Sequential
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((40, 3)).astype("float32")
+    y = rng.integers(0, 4, 40)
+    model = Sequential([Dense(4, input_dim=3)])
+    model.compile("sgd", partial(dl.losses.sparse_categorical_crossentropy, from_logits=True),
+                  metrics=["accuracy"])
+    expected = np.mean(model.predict(x).argmax(axis=1) == y)
+    assert model.evaluate(x, y, verbose=0)[1] == pytest.approx(expected)
+
+
+def test_categorical_accuracy_refuses_integer_labels():
+    with pytest.raises(ValueError, match="use 'sparse_categorical_accuracy'"):
+        dl.metrics.categorical_accuracy(np.array([1, 0]), np.eye(2))

@@ -64,6 +64,14 @@ def call_student(name: str, function: Callable, case: Case) -> Any:
                               f"'{case.label}': {error}") from error
 
 
+def result_array(value: Any, dtype: Any = None) -> np.ndarray | None:
+    """``value`` as an array, or None when it is no number or array (None, a tuple, ...): hints
+    inspect what came back without tripping over an unexpected type."""
+    if value is None or isinstance(value, tuple | list):
+        return None
+    return np.asarray(value, dtype=dtype)
+
+
 def _parts(value: Any) -> list:
     return list(value) if isinstance(value, tuple | list) else [value]
 
