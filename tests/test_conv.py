@@ -84,6 +84,12 @@ def assert_kernels_match_reference(x, kernel, bias, strides, padding, dtype):
     dx = kernels.conv2d_backward_input(g, kernel, x.shape, strides, pads)
     dkernel = kernels.conv2d_backward_kernel(g, x, kernel.shape, strides, pads)
     dbias = kernels.conv2d_backward_bias(g)
+    kept_y, patches = kernels.conv2d_forward_keeping_patches(x, kernel, bias, strides, pads,
+                                                             out_size)
+    np.testing.assert_array_equal(kept_y, y)
+    np.testing.assert_array_equal(
+        kernels.conv2d_backward_kernel(g, x, kernel.shape, strides, pads, patches=patches),
+        dkernel)
 
     expected_y = kernels.conv2d_forward_reference(x, kernel, bias, strides, pads, out_size)
     expected = kernels.conv2d_backward_reference(g, x, kernel, strides, pads)

@@ -26,12 +26,19 @@ class Conv2DFunction(Function):
     """y = im2col(x) @ kernel + bias.
 
     dL/dx = col2im(g @ kernel^T),  dL/dkernel = im2col(x)^T @ g,  dL/dbias = g summed.
+    When the kernel needs a gradient, the patch matrix im2col(x) is kept from the forward
+    pass for dL/dkernel (memory: KH*KW times the size of x).
     """
 
     @staticmethod
     def forward(ctx: Context, x, kernel, bias, strides, pads, out_size):
         ctx.x, ctx.kernel, ctx.geometry = x, kernel, (strides, pads)
-        return kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size)
+        ctx.patches = None
+        if not ctx.needs_input_grad[1]:
+            return kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size)
+        y, ctx.patches = kernels.conv2d_forward_keeping_patches(x, kernel, bias, strides, pads,
+                                                                out_size)
+        return y
 
     @staticmethod
     def backward(ctx: Context, g):
@@ -40,7 +47,8 @@ class Conv2DFunction(Function):
         if need_x:
             dx = kernels.conv2d_backward_input(g, ctx.kernel, ctx.x.shape, *ctx.geometry)
         if need_kernel:
-            dkernel = kernels.conv2d_backward_kernel(g, ctx.x, ctx.kernel.shape, *ctx.geometry)
+            dkernel = kernels.conv2d_backward_kernel(g, ctx.x, ctx.kernel.shape, *ctx.geometry,
+                                                     patches=ctx.patches)
         if need_bias:
             dbias = kernels.conv2d_backward_bias(g)
         return dx, dkernel, dbias

@@ -46,8 +46,10 @@ Memory and speed: ``P`` is ``KH*KW*C`` times larger than ``x`` (14 MB for 64 ima
 14x14x32 and a 3x3 kernel). Built whole, it falls out of the cache between the copy and the
 product, and every call pays page faults for fresh memory. So the entry points walk the batch
 in chunks of a few images: build ``P`` for the chunk into one reused buffer of about
-``CHUNK_BYTES``, multiply, move on. The backward pass rebuilds each chunk of ``P`` from ``x``
-(cheaper than keeping all of it), so a convolution saves only ``x`` and ``kernel`` for backward.
+``CHUNK_BYTES``, multiply, move on. In training the forward pass keeps each chunk's ``P`` (in
+a buffer of its own: ``KH*KW`` times the memory of ``x`` in all) for the kernel gradient,
+which then needs no second copy; without a backward pass to come one buffer serves every
+chunk.
 """
 
 from __future__ import annotations
@@ -303,6 +305,23 @@ def conv2d_forward(
     ``pads`` is ``(pad_top, pad_left)``; the bottom/right padding follows from ``out_size``.
     The inputs are brought to their common dtype (all float32 stays float32).
     """
+    return _forward(x, kernel, bias, strides, pads, out_size, keep_patches=False)[0]
+
+
+def conv2d_forward_keeping_patches(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    strides: tuple[int, int],
+    pads: tuple[int, int],
+    out_size: tuple[int, int],
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """``conv2d_forward`` that also returns the patch matrix of every chunk, for
+    ``conv2d_backward_kernel`` to reuse instead of building it again (training)."""
+    return _forward(x, kernel, bias, strides, pads, out_size, keep_patches=True)
+
+
+def _forward(x, kernel, bias, strides, pads, out_size, keep_patches):
     dtype = np.result_type(x, kernel, *([] if bias is None else [bias]))
     x = x.astype(dtype, copy=False)
     filters = kernel.shape[3]
@@ -311,11 +330,16 @@ def conv2d_forward(
     chunks, padded, patches = layout.plan(x.shape[0], dtype)
     y = empty_aligned((x.shape[0] * layout.rows_per_image, filters), dtype)
     bias = None if bias is None else bias.astype(dtype, copy=False)
+    kept = []
     for images, rows in chunks:
-        np.matmul(layout.fill_patches(x[images], padded, patches), matrix, out=y[rows])
+        buffer = empty_aligned(patches.size, dtype) if keep_patches else patches
+        patch_matrix = layout.fill_patches(x[images], padded, buffer)
+        np.matmul(patch_matrix, matrix, out=y[rows])
         if bias is not None:
             _add_row_vector(y[rows], bias)
-    return y.reshape(x.shape[0], *out_size, filters)
+        if keep_patches:
+            kept.append(patch_matrix)
+    return y.reshape(x.shape[0], *out_size, filters), kept
 
 
 def conv2d_backward_input(
@@ -345,16 +369,23 @@ def conv2d_backward_kernel(
     kernel_shape: tuple[int, int, int, int],
     strides: tuple[int, int],
     pads: tuple[int, int],
+    patches: list[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """``dL/dkernel = (P.T @ G).reshape(KH, KW, C, F)``, summed over chunks of images."""
+    """``dL/dkernel = (P.T @ G).reshape(KH, KW, C, F)``, summed over chunks of images.
+
+    ``patches`` are the chunks' patch matrices kept by ``conv2d_forward_keeping_patches``
+    (then ``x`` is not read again); without them each chunk's ``P`` is built anew.
+    """
     x = x.astype(g.dtype, copy=False)
     grad_rows = np.ascontiguousarray(g).reshape(-1, kernel_shape[3])
     layout = _PatchLayout(x.shape, kernel_shape[:2], strides, pads, g.shape[1:3])
-    chunks, padded, patches = layout.plan(x.shape[0], g.dtype)
+    chunks, padded, buffer = layout.plan(x.shape[0], g.dtype)
     total = np.zeros((layout.columns, kernel_shape[3]), g.dtype)
     part = np.empty_like(total)
-    for images, rows in chunks:
-        np.matmul(layout.fill_patches(x[images], padded, patches).T, grad_rows[rows], out=part)
+    for index, (images, rows) in enumerate(chunks):
+        patch_matrix = (layout.fill_patches(x[images], padded, buffer) if patches is None
+                        else patches[index])
+        np.matmul(patch_matrix.T, grad_rows[rows], out=part)
         total += part
     return total.reshape(kernel_shape)
 
