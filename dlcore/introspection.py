@@ -138,6 +138,7 @@ def _backpropagate(model: Any, x: Any, y: Any, training: bool,
     holding the output, so backward stops there and leaves the gradient in the leaf's
     ``.grad``. Going from the last layer to the first, ``output.backward(d loss / d output)``
     then fills the layer's input leaf and weights: the chain rule, one layer at a time.
+    Weight penalties (``kernel_regularizer``) add their gradients to the weights' at the end.
     """
     layers = _stacked_layers(model, function)
     if getattr(model, "loss", None) is None:
@@ -167,6 +168,9 @@ def _backpropagate(model: Any, x: Any, y: Any, training: bool,
             if isinstance(layer_input, Tensor):
                 upstream = (np.zeros_like(layer_input.data) if layer_input.grad is None
                             else layer_input.grad)
+        for penalty in model.losses:  # weight penalties (kernel_regularizer) are in the loss
+            if penalty.requires_grad:
+                penalty.backward()
         weight_gradients = [
             (name, np.zeros_like(weight.data) if weight.grad is None else weight.grad)
             for layer in layers

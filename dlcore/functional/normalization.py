@@ -92,6 +92,12 @@ def batch_norm(
             f"batch_norm expects x with a batch axis and a feature axis (rank >= 2), got shape "
             f"{x.shape}; reshape a single sample to (1, features)"
         )
+    if training and 0 in x.shape[:-1]:
+        raise ValueError(
+            f"batch_norm in training needs at least one sample for the batch mean and variance, "
+            f"got x of shape {x.shape}; an empty batch would set the moving statistics to NaN. "
+            "Skip empty batches, or call it with training=False"
+        )
     features = x.shape[-1]
     gamma, beta = (
         None if value is None else _feature_vector("batch_norm", name, value, features)
