@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from . import random
-from .names import unknown_name_error
+from .names import from_identifier
 
 
 def compute_fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -239,17 +239,8 @@ def get(identifier: str | dict | Initializer) -> Initializer:
     """An Initializer from a name (``'he_normal'``), a ``{class_name, config}`` dict or itself."""
     if isinstance(identifier, Initializer):
         return identifier
-    if isinstance(identifier, dict):
-        cls = _BY_CLASS_NAME.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"unknown initializer class {identifier.get('class_name')!r}; "
-                             f"valid classes: {', '.join(sorted(_BY_CLASS_NAME))}")
-        return cls.from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise unknown_name_error("initializer", identifier, _BY_NAME)
-        return cls()
+    if isinstance(identifier, str | dict):
+        return from_identifier("initializer", identifier, _BY_NAME, _BY_CLASS_NAME)
     raise TypeError(f"an initializer must be a name, a config dict or an Initializer, "
                     f"got {type(identifier).__name__}")
 

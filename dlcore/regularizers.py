@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .names import unknown_name_error
+from .names import from_identifier
 from .tensor import Tensor, tensor
 
 
@@ -98,17 +98,8 @@ def get(identifier: str | dict | Regularizer | None) -> Regularizer | None:
     dict, itself, or None (no penalty)."""
     if identifier is None or isinstance(identifier, Regularizer):
         return identifier
-    if isinstance(identifier, dict):
-        cls = _BY_CLASS_NAME.get(identifier.get("class_name"))
-        if cls is None:
-            raise ValueError(f"unknown regularizer class {identifier.get('class_name')!r}; "
-                             f"valid classes: {', '.join(sorted(_BY_CLASS_NAME))}")
-        return cls.from_config(identifier.get("config", {}))
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower())
-        if cls is None:
-            raise unknown_name_error("regularizer", identifier, _BY_NAME)
-        return cls()
+    if isinstance(identifier, str | dict):
+        return from_identifier("regularizer", identifier, _BY_NAME, _BY_CLASS_NAME)
     raise TypeError(f"a regularizer must be a name ('l1', 'l2', 'l1_l2'), a config dict, a "
                     f"Regularizer or None, got {type(identifier).__name__}")
 

@@ -48,6 +48,13 @@ def plot_history(history: Any, metrics: Sequence[str] | None = None,
     return axes[0].figure
 
 
+def log_scale_values(values: Any) -> np.ndarray:
+    """``values`` with zeros and negatives made NaN: a log axis cannot show them, and
+    matplotlib leaves NaN points out of a line."""
+    values = np.asarray(values, dtype=float)
+    return np.where(values > 0, values, np.nan)
+
+
 def plot_curves(curves: Mapping[str, Sequence[float]], ax: Axes | None = None,
                 xlabel: str = "epoch", ylabel: str = "loss", logy: bool = False,
                 start: int = 1) -> Axes:
@@ -55,7 +62,8 @@ def plot_curves(curves: Mapping[str, Sequence[float]], ax: Axes | None = None,
 
     Used for live loss curves and for quantities along time, e.g.
     ``plot_curves({"gradient norm": norms}, xlabel="time step", ylabel="norm", start=0)``.
-    ``logy=True`` puts the y axis on a log scale (values must then be positive).
+    ``logy=True`` puts the y axis on a log scale, where zeros and negative values are left
+    out (``log_scale_values``).
     """
     if not isinstance(curves, Mapping):
         raise TypeError(f"plot_curves expects a dict name -> values, got "
@@ -64,6 +72,8 @@ def plot_curves(curves: Mapping[str, Sequence[float]], ax: Axes | None = None,
         _, ax = new_figure(figsize=(5.5, 3.5))
     for index, (name, values) in enumerate(curves.items()):
         values = np.asarray(values, dtype=float).reshape(-1)
+        if logy:
+            values = log_scale_values(values)
         ax.plot(start + np.arange(len(values)), values, color=color(index), label=name)
     if logy:
         ax.set_yscale("log")
