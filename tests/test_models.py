@@ -335,3 +335,21 @@ def test_an_lstm_reading_the_rows_as_a_sequence_learns_the_bundled_digits():
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(x_train, y_train, epochs=20, batch_size=32, verbose=0)
     assert model.evaluate(x_test, y_test, verbose=0)[1] >= 0.90
+
+
+def test_predict_on_no_samples_gives_an_empty_output_and_fit_refuses_them():
+    model = Sequential([Dense(2, input_shape=(3,))])
+    model.compile("sgd", "mse")
+    assert model.predict(np.zeros((0, 3))).shape == (0, 2)
+    with pytest.raises(ValueError, match="holds no samples"):
+        model.fit(np.zeros((0, 3)), np.zeros((0, 2)), verbose=0)
+
+
+def test_integer_images_are_converted_to_the_layer_dtype():
+    from dlcore.layers import Flatten
+
+    images = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
+    model = Sequential([Flatten(input_shape=(4, 4)), Dense(3)])
+    model.compile("sgd", "mse")
+    np.testing.assert_allclose(model.predict(images), model.predict(images.astype("float32")))
+    assert model.predict(images).dtype == np.float32

@@ -17,14 +17,16 @@ from dlcore.tensor import Tensor, as_tensor
 
 
 def floating_tensor(op: str, name: str | None, value) -> Tensor:
-    """``value`` as a Tensor, which must hold floating-point numbers.
+    """``value`` as a Tensor, which must hold float32 or float64 numbers (the dtypes the
+    kernels are compiled for).
 
     ``name`` is the argument as the message calls it; None for the only input of an op.
     """
     value = as_tensor(value)
-    if not np.issubdtype(value.dtype, np.floating):
+    if value.dtype not in (np.float32, np.float64):
         what = "floating-point input" if name is None else f"a floating-point {name}"
-        raise TypeError(f"{op} expects {what}, got dtype {value.dtype}; use float32")
+        raise TypeError(f"{op} expects {what}, got dtype {value.dtype}; the kernels take "
+                        "float32 or float64: convert with .astype('float32')")
     return value
 
 

@@ -339,7 +339,7 @@ def _input_projection(x, kernel, bias, out) -> None:
     batch, steps, features = x.shape
     x_steps = empty_aligned((steps, batch, features), out.dtype)
     x_steps[...] = x.transpose(1, 0, 2)
-    rows = out.reshape(steps * batch, -1)
+    rows = out.reshape(steps * batch, out.shape[-1])
     kernel = kernel.astype(out.dtype, copy=False)
     np.matmul(x_steps.reshape(steps * batch, features), kernel, out=rows)
     if bias is not None:
@@ -388,12 +388,13 @@ def _weight_and_input_gradients(d, x, kernel, hs, needs) -> Grads:
     dx = dkernel = drecurrent = dbias = None
     if need_x:
         dx_steps = d_rows @ kernel.astype(d.dtype, copy=False).T
-        dx = np.ascontiguousarray(dx_steps.reshape(steps, batch, -1).transpose(1, 0, 2))
+        dx = np.ascontiguousarray(dx_steps.reshape(steps, batch, x.shape[-1]).transpose(1, 0, 2))
     if need_kernel:
-        x_rows = x.transpose(1, 0, 2).reshape(steps * batch, -1).astype(d.dtype, copy=False)
+        x_rows = (x.transpose(1, 0, 2).reshape(steps * batch, x.shape[-1])
+                  .astype(d.dtype, copy=False))
         dkernel = x_rows.T @ d_rows
     if need_recurrent:
-        drecurrent = hs[:steps].reshape(steps * batch, -1).T @ d_rows
+        drecurrent = hs[:steps].reshape(steps * batch, hs.shape[-1]).T @ d_rows
     if need_bias:
         dbias = d_rows.sum(axis=0)
     return dx, dkernel, drecurrent, dbias

@@ -46,6 +46,8 @@ class Layer:
     Shapes always include the batch axis, ``None`` when it is not fixed.
     """
 
+    casts_inputs = True  # arrays given to the layer become its dtype (False: ids stay integers)
+
     def __init__(
         self,
         name: str | None = None,
@@ -85,10 +87,13 @@ class Layer:
 
     # ----- calling ----------------------------------------------------------------------
     def __call__(self, x: Any, training: bool = False) -> Tensor:
+        """Build on the first call, check the input's shape, then ``call``. Arrays (not
+        Tensors) are converted to the layer's dtype, integer images included; layers that
+        read integer ids (``Embedding``) keep integers."""
         if not isinstance(x, Tensor):
             array = np.asarray(x)
-            floating = np.issubdtype(array.dtype, np.floating)
-            x = tensor(array, dtype=self.dtype if floating else array.dtype)
+            keep = not self.casts_inputs and not np.issubdtype(array.dtype, np.floating)
+            x = tensor(array, dtype=array.dtype if keep else self.dtype)
         if not self.built:
             self.build_for(x.shape)
         self.check_input_shape(x.shape)

@@ -24,6 +24,8 @@ class Embedding(Layer):
     layer its input shape, as in Keras); without it any length is accepted.
     """
 
+    casts_inputs = False
+
     def __init__(
         self,
         input_dim: int,

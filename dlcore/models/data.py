@@ -35,6 +35,9 @@ class ArrayData:
         self.sample_weight = None if sample_weight is None else as_array(sample_weight)
         self.batch_size = int(batch_size)
         self.samples = len(self.x)
+        if self.samples == 0 and self.y is not None:
+            raise ValueError(f"x of shape {self.x.shape} holds no samples: there is nothing to "
+                             "train or evaluate on")
         if self.y is not None and len(self.y) != self.samples:
             raise ValueError(
                 f"x and y must hold the same number of samples: x has {self.samples} "

@@ -294,6 +294,7 @@ class Model:
             validation = self._validation_source(validation_data, batch_size)
         elif validation_split:
             train, validation = train.split(validation_split)
+            warn_if_split_separates_classes(_loss_name(self.loss), train.y, validation.y)
         return train, validation
 
     def _validation_source(self, validation_data: Any, batch_size: int | None):
@@ -347,6 +348,12 @@ class Model:
                 outputs.append(self.call(x_batch, training=False).data)
                 progress.batch_end(dict)
         progress.epoch_end(0, {})
+        if not outputs:  # no samples: an empty batch still gives the output's shape
+            empty = as_array(x)
+            if not self.built:
+                self.build(empty.shape)
+            with no_grad():
+                outputs.append(self.call(empty, training=False).data)
         return np.concatenate(outputs, axis=0)
 
     # ----- saving -----------------------------------------------------------------------
@@ -450,5 +457,33 @@ def warn_if_probabilities_meet_binary_crossentropy(loss_name: str | None, width:
             "scored as a separate yes/no question and 'accuracy' becomes binary accuracy, "
             "which looks much better than it is. For one label out of several classes use "
             "categorical_crossentropy (one-hot targets) or sparse_categorical_crossentropy.",
+            stacklevel=4,
+        )
+
+
+def warn_if_split_separates_classes(loss_name: str | None, train_y: np.ndarray,
+                                    validation_y: np.ndarray) -> None:
+    """``validation_split`` on data sorted by class: the two parts hold different classes."""
+    if loss_name not in ("categorical_crossentropy", "sparse_categorical_crossentropy",
+                         "binary_crossentropy"):
+        return
+    one_hot = loss_name == "categorical_crossentropy"
+    labels = [y.argmax(axis=-1) if one_hot else y for y in (train_y, validation_y)]
+    if not all(np.array_equal(part, np.round(part)) for part in labels):
+        return  # soft targets (e.g. pixel intensities with binary_crossentropy): no classes
+    train, validation = (set(np.unique(part).tolist()) for part in labels)
+    problems = []
+    if train - validation:
+        problems.append(f"no samples of the classes {sorted(train - validation)} that occur "
+                        "in training")
+    if validation - train:
+        problems.append(f"the classes {sorted(validation - train)} that training never sees")
+    if problems:
+        warnings.warn(
+            f"validation_split takes the LAST {len(validation_y)} samples, before any "
+            f"shuffling, and they hold {' and '.join(problems)} (are the samples sorted by "
+            "class?), so the validation scores are misleading. Shuffle x and y together "
+            "before fit, e.g. order = np.random.permutation(len(x)); x, y = x[order], "
+            "y[order], or pass validation_data=.",
             stacklevel=4,
         )
