@@ -10,7 +10,7 @@ from .decision import decision_grid
 from .gradient_check import finite_difference_errors
 from .graphs import EXPRESSIONS, expression_graph
 from .initialization import INITIALIZERS, DepthStatistics, depth_statistics
-from .kernels import time_matmul_versions
+from .kernels import blas_limit, time_matmul_versions
 from .optimizer_paths import OPTIMIZERS, make_optimizer, optimizer_paths, tuned_settings
 from .playground import (
     DATASETS,
@@ -27,7 +27,7 @@ from .surfaces import SURFACES, Surface, get_surface
 
 __all__ = [
     "CLASSIC_KERNELS", "DATASETS", "EXPRESSIONS", "INITIALIZERS", "OPTIMIZERS", "SURFACES",
-    "DepthStatistics", "PlaygroundResult", "Surface", "build_classifier", "convolve_image",
+    "DepthStatistics", "PlaygroundResult", "Surface", "blas_limit", "build_classifier", "convolve_image",
     "decision_grid", "depth_statistics", "expression_graph", "finite_difference_errors",
     "get_surface", "make_dataset", "make_optimizer", "optimizer_paths", "parse_hidden_layers",
     "regularization_gap", "sequence_experiment", "time_matmul_versions", "train_in_chunks",
