@@ -27,7 +27,8 @@ from .surfaces import SURFACES, Surface, get_surface
 
 __all__ = [
     "CLASSIC_KERNELS", "DATASETS", "EXPRESSIONS", "INITIALIZERS", "OPTIMIZERS", "SURFACES",
-    "DepthStatistics", "PlaygroundResult", "Surface", "blas_limit", "build_classifier", "convolve_image",
+    "DepthStatistics", "PlaygroundResult", "Surface", "blas_limit", "build_classifier",
+    "convolve_image",
     "decision_grid", "depth_statistics", "expression_graph", "finite_difference_errors",
     "get_surface", "make_dataset", "make_optimizer", "optimizer_paths", "parse_hidden_layers",
     "regularization_gap", "sequence_experiment", "time_matmul_versions", "train_in_chunks",
