@@ -1,0 +1,1 @@
+"""The course book: ``python -m book.build`` (see book/build.py and book/README.md)."""
