@@ -6,9 +6,17 @@ repeats the measurement, and reports medians; judge the ratio, not the absolute 
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterable
+
+import numpy as np
+
+MATMUL_SIZE = 1024
 
 # A benchmark case: (name, dlcore_step, torch_step), torch_step None where PyTorch is absent.
 Case = tuple[str, Callable[[], object], Callable[[], object] | None]
@@ -43,6 +51,23 @@ def median_seconds(step: Callable[[], object], min_seconds: float = 0.3, rounds:
             step()
         per_call.append((time.perf_counter() - start) / calls)
     return statistics.median(per_call)
+
+
+def matmul_gflops(size: int = MATMUL_SIZE) -> float:
+    """GFLOP/s of numpy's float32 matmul of two ``size`` x ``size`` matrices (2 * size**3
+    operations), median timing: the practical limit for any step whose work is matmuls."""
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((size, size), dtype=np.float32) for _ in range(2))
+    out = np.empty((size, size), dtype=np.float32)
+    return 2 * size**3 / median_seconds(lambda: np.matmul(a, b, out=out)) / 1e9
+
+
+def run_fresh_process(module: str, *arguments: str, **environment: str) -> dict:
+    """``python -m module *arguments`` in a new Python process, with ``environment`` added to
+    this one's variables; the last line it prints, read as JSON."""
+    result = subprocess.run([sys.executable, "-m", module, *arguments], capture_output=True,
+                            text=True, check=True, env={**os.environ, **environment})
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def format_duration(seconds: float) -> str:

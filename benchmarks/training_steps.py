@@ -21,15 +21,22 @@ processes per library taking turns; the lowest median counts.
 
 The first dlcore step is timed on its own: it includes numba's compilation of each kernel
 (or the loading of its on-disk cache) and the creation of the optimizer slots; with
-``NUMBA_CACHE_DIR`` pointing at an empty folder it shows the cold compilation. Arguments
-keep only the workloads whose name contains one of them (``python -m
+``NUMBA_CACHE_DIR`` pointing at an empty folder it shows the cold compilation
+(``python -m benchmarks.startup`` measures both, and the import).
+
+Efficiency: the FLOPs of the dense and convolution matmuls of each step are counted from
+the layer shapes, and the step's GFLOP/s are shown as a share of what numpy's own float32
+matmul reaches on this machine in the same run (in a fresh process before each dlcore
+process; the best counts): the practical limit.
+
+Arguments keep only the workloads whose name contains one of them (``python -m
 benchmarks.training_steps LeNet``).
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -42,7 +49,14 @@ import numpy as np
 from threadpoolctl import threadpool_info
 
 import dlcore as dl
-from benchmarks._timing import format_duration, median_seconds, print_comparison
+from benchmarks._timing import (
+    MATMUL_SIZE,
+    format_duration,
+    matmul_gflops,
+    median_seconds,
+    print_comparison,
+    run_fresh_process,
+)
 from dlcore.layers import (
     LSTM,
     Activation,
@@ -56,6 +70,7 @@ from dlcore.layers import (
 
 CLASSES = 10
 ALTERNATIONS = 3
+MODULE = "benchmarks.training_steps"  # this script, run again in a fresh process per timing
 
 
 @dataclass(frozen=True)
@@ -204,8 +219,8 @@ def torch_step(torch, workload: Workload, x: np.ndarray,
     return train
 
 
-def time_in_this_process(library: str, name: str) -> dict:
-    """Build one workload for one library here, time its first step and its median step."""
+def build_step(library: str, name: str) -> Callable[[], object]:
+    """One step of the workload called ``name`` for ``library`` ("dlcore" or "torch")."""
     workload = next(w for w in WORKLOADS if w.name == name)
     x, labels = inputs(workload)
     if library == "torch":
@@ -213,22 +228,36 @@ def time_in_this_process(library: str, name: str) -> dict:
 
         torch.set_num_threads(2)
         torch.manual_seed(0)
-        step = torch_step(torch, workload, x, labels)
-    else:
-        dl.utils.set_random_seed(0)
-        step = dlcore_step(workload, x, labels)
+        return torch_step(torch, workload, x, labels)
+    dl.utils.set_random_seed(0)
+    return dlcore_step(workload, x, labels)
+
+
+def time_in_this_process(library: str, name: str) -> dict:
+    """Build one workload for one library here, time its first step and its median step."""
+    step = build_step(library, name)
     start = time.perf_counter()
     step()
     first = time.perf_counter() - start
     return {"first": first, "median": median_seconds(step, min_seconds=0.3)}
 
 
-def time_in_fresh_process(library: str, name: str) -> dict:
-    """``time_in_this_process`` in a new Python process, so that neither library's thread
-    pools (PyTorch's OpenMP threads keep spinning after each call) slow the other down."""
-    command = [sys.executable, "-m", "benchmarks.training_steps", "--time", library, name]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def matmul_flops(workload: Workload) -> int | None:
+    """Floating-point operations of the dense and convolution layers in one step, counted
+    analytically; None for models with other layers that do matmuls (LSTM).
+
+    Each Dense or Conv2D layer is a matmul of 2 * M * N * K operations: M rows (batch times
+    output pixels), K inputs (kernel height * width * channels), N outputs, so that N * K is
+    the kernel's size. Predicting does the forward matmul only; training does three, forward,
+    dx and dW, except the first layer, whose input needs no gradient.
+    """
+    model = dl.models.Sequential(workload.dlcore_layers())
+    model.build((None, *workload.sample_shape))
+    if any(isinstance(layer, LSTM) for layer in model.layers):
+        return None
+    per_layer = [2 * workload.batch * math.prod(layer.output_shape[1:-1]) * layer.kernel.size
+                 for layer in model.layers if isinstance(layer, Dense | Conv2D)]
+    return sum(per_layer) if workload.predict else 3 * sum(per_layer) - per_layer[0]
 
 
 def describe_threads() -> str:
@@ -237,6 +266,23 @@ def describe_threads() -> str:
     parts += [f"{pool['prefix']} ({pool['internal_api']}): {pool['num_threads']} threads"
               for pool in threadpool_info()]
     return "; ".join(parts) + "; PyTorch: 2 threads"
+
+
+def print_efficiency(rates: list[tuple[str, int, float, float | None]], limit: float) -> None:
+    """Print ``(case, FLOPs per step, dlcore seconds, PyTorch seconds or None)`` as GFLOP/s
+    and as a share of ``limit``, numpy's matmul rate in GFLOP/s."""
+    print(f"\nachieved GFLOP/s of the dense and convolution matmuls (2*M*N*K each, from the "
+          f"layer shapes)\nagainst the practical limit, numpy's float32 "
+          f"{MATMUL_SIZE}x{MATMUL_SIZE}x{MATMUL_SIZE} matmul (best of the\nprocesses run "
+          f"before each dlcore process): {limit:.1f} GFLOP/s")
+    width = max(len(name) for name, *_ in rates)
+    headings = ("dlcore GFLOP/s (% of limit)", "PyTorch GFLOP/s (% of limit)")
+    print(f"{'case':<{width}}  {'GFLOP/step':>10}" + "".join(f"  {h:>28}" for h in headings))
+    for name, flops, *times in rates:
+        cells = ["n/a" if seconds is None
+                 else f"{flops / seconds / 1e9:7.1f} ({flops / seconds / 1e9 / limit:6.1%})"
+                 for seconds in times]
+        print(f"{name:<{width}}  {flops / 1e9:10.3f}" + "".join(f"  {c:>28}" for c in cells))
 
 
 def main(filters: list[str]) -> None:
@@ -248,18 +294,22 @@ def main(filters: list[str]) -> None:
     print(f"dlcore {dl.__version__}, numpy {np.__version__}, Python {sys.version.split()[0]}"
           + (f", PyTorch {torch.__version__}" if torch is not None else ""))
     print(describe_threads())
-    rows, first_steps = [], []
+    rows, first_steps, rates, limits = [], [], [], []
     for workload in WORKLOADS:
         if filters and not any(word.lower() in workload.name.lower() for word in filters):
             continue
         ours, theirs = [], []
         for _ in range(ALTERNATIONS):
-            ours.append(time_in_fresh_process("dlcore", workload.name))
+            limits.append(run_fresh_process(MODULE, "--blas")["gflops"])
+            ours.append(run_fresh_process(MODULE, "--time", "dlcore", workload.name))
             if torch is not None:
-                theirs.append(time_in_fresh_process("torch", workload.name))
+                theirs.append(run_fresh_process(MODULE, "--time", "torch", workload.name))
         first_steps.append((workload.name, ours[0]["first"]))
         rows.append((workload.name, min(run["median"] for run in ours),
                      min(run["median"] for run in theirs) if theirs else None))
+        flops = matmul_flops(workload)
+        if flops is not None:
+            rates.append((workload.name, flops, *rows[-1][1:]))
     print("\ndlcore's first step in a fresh process (numba cache loading or compilation, "
           "optimizer slots):")
     for name, seconds in first_steps:
@@ -270,10 +320,14 @@ def main(filters: list[str]) -> None:
     print(f"Each library runs alone in its own process; each time is the lowest of "
           f"{ALTERNATIONS} such\nprocesses, dlcore and PyTorch taking turns. Other work on "
           "the same cores still moves single\ntimings: rerun and compare the ratios.")
+    if rates:
+        print_efficiency(rates, max(limits))
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--time"]:
         print(json.dumps(time_in_this_process(sys.argv[2], sys.argv[3])))
+    elif sys.argv[1:] == ["--blas"]:
+        print(json.dumps({"gflops": matmul_gflops()}))
     else:
         main(sys.argv[1:])
