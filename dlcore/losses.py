@@ -5,18 +5,23 @@ input: probabilities are clipped to ``[1e-7, 1 - 1e-7]`` before a logarithm (no 
 flows through a clipped value), and ``from_logits=True`` works on raw scores through a
 log-softmax, which never forms a probability of exactly 0.
 
+A model in training computes cross-entropy on its softmax output from the softmax's logits
+instead, as tf.keras does (``training_loss``): the same numbers inside the clip range.
+
 Targets are never broadcast against predictions: a ``(n,)`` target next to an ``(n, 1)``
 prediction gains the missing axis; any other shape difference is an error.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from .functional.activations import log_softmax, softmax_cross_entropy
+from .functional.activations import log_softmax, softmax_cross_entropy, softmax_logits
 from .names import unknown_name_error
 from .tensor import Tensor, as_tensor, tensor
 
@@ -40,8 +45,28 @@ def _matched_targets(y_true: Any, y_pred: Tensor, loss_name: str) -> Tensor:
 
 
 def _probabilities(y_pred: Tensor) -> Tensor:
-    """Rows renormalised to sum to 1, then clipped away from 0 and 1."""
-    return (y_pred / y_pred.sum(axis=-1, keepdims=True)).clip(EPSILON, 1 - EPSILON)
+    """Rows renormalised to sum to 1, then clipped away from 0 and 1.
+
+    A row sum below ``EPSILON`` is taken as ``EPSILON``: a row of zeros (sigmoids that
+    underflowed) then stays finite instead of becoming 0 / 0.
+    """
+    total = y_pred.sum(axis=-1, keepdims=True).clip(EPSILON, np.inf)
+    return (y_pred / total).clip(EPSILON, 1 - EPSILON)
+
+
+def _warn_if_probabilities(y_pred: Tensor, loss_name: str) -> None:
+    """``from_logits=True`` on rows that look like softmax output: softmax applied twice."""
+    scores = y_pred.data
+    if scores.size == 0 or scores.shape[-1] < 2 or scores.min() < 0 or scores.max() > 1:
+        return
+    if np.allclose(scores.sum(axis=-1), 1.0, rtol=0.0, atol=1e-3):
+        warnings.warn(
+            f"{loss_name}(from_logits=True) got predictions whose rows are already "
+            "probabilities (in [0, 1], summing to 1): the softmax inside the loss is then "
+            "applied a second time, which trains slowly and reports a wrong loss. Remove the "
+            "softmax from the last layer, or use from_logits=False.",
+            stacklevel=3,
+        )
 
 
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
@@ -50,6 +75,47 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     With ``from_logits=True``, ``y_pred`` holds raw scores and log p = log_softmax(scores).
     """
     y_pred = as_tensor(y_pred)
+    target = _one_hot_targets(y_true, y_pred)
+    if from_logits:
+        _warn_if_probabilities(y_pred, "categorical_crossentropy")
+        return _categorical_of_logits(target, y_pred)
+    return -(target * _probabilities(y_pred).log()).sum(axis=-1)
+
+
+def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
+    """-log p[label] for integer class labels of shape ``(batch,)`` or ``(batch, 1)``."""
+    y_pred = as_tensor(y_pred)
+    labels = _labels_per_row(y_true, y_pred)
+    if from_logits:
+        _warn_if_probabilities(y_pred, "sparse_categorical_crossentropy")
+        return _sparse_of_logits(labels, y_pred)
+    scores = y_pred.reshape(-1, y_pred.shape[-1])
+    losses = -_probabilities(scores)[np.arange(labels.size), labels].log()
+    return losses.reshape(y_pred.shape[:-1])
+
+
+def training_loss(loss: Callable[..., Tensor], y_true: Any, y_pred: Tensor) -> Tensor:
+    """``loss(y_true, y_pred)`` as a model computes it on its output ``y_pred``.
+
+    When ``y_pred = softmax(z)`` was recorded in the graph (training) and ``loss`` is
+    categorical or sparse categorical cross-entropy, the loss is computed from the logits
+    ``z`` instead, as tf.keras does: ``-log softmax(z)[label]`` is one fused op (sparse labels)
+    whose gradient is ``softmax(z) - onehot``, with no renormalising, clipping, logarithm and
+    softmax backward in between. Wherever the probabilities of the target classes lie in
+    ``[1e-7, 1 - 1e-7]`` both give the same number (to float rounding). Beyond the clip the
+    logits give the exact loss where the probabilities give ``-log(1e-7) = 16.1`` and no
+    gradient: a sample predicted wrong with certainty still teaches the model.
+    """
+    logits = softmax_logits(y_pred)
+    if logits is not None and loss is categorical_crossentropy:
+        return _categorical_of_logits(_one_hot_targets(y_true, y_pred), logits)
+    if logits is not None and loss is sparse_categorical_crossentropy:
+        return _sparse_of_logits(_labels_per_row(y_true, y_pred), logits)
+    return loss(y_true, y_pred)
+
+
+def _one_hot_targets(y_true: Any, y_pred: Tensor) -> Tensor:
+    """``y_true`` as targets of ``y_pred``'s shape; integer class labels are refused."""
     target_shape = np.shape(y_true.data if isinstance(y_true, Tensor) else y_true)
     if len(target_shape) == y_pred.ndim - 1 or (target_shape[-1:] == (1,) != y_pred.shape[-1:]):
         raise ValueError(
@@ -58,27 +124,31 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
             f"them with dlcore.utils.to_categorical(y, {y_pred.shape[-1]}) or use "
             "loss='sparse_categorical_crossentropy'."
         )
-    target = _matched_targets(y_true, y_pred, "categorical_crossentropy")
-    log_p = log_softmax(y_pred, axis=-1) if from_logits else _probabilities(y_pred).log()
-    return -(target * log_p).sum(axis=-1)
+    return _matched_targets(y_true, y_pred, "categorical_crossentropy")
 
 
-def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:
-    """-log p[label] for integer class labels of shape ``(batch,)`` or ``(batch, 1)``."""
-    y_pred = as_tensor(y_pred)
-    classes = y_pred.shape[-1]
-    labels = class_labels(y_true, classes, "sparse_categorical_crossentropy")
-    if labels.size != int(np.prod(y_pred.shape[:-1])):
+def _labels_per_row(y_true: Any, y_pred: Tensor) -> np.ndarray:
+    """One checked int64 class label per row of ``y_pred`` (all axes but the last)."""
+    labels = class_labels(y_true, y_pred.shape[-1], "sparse_categorical_crossentropy")
+    if labels.size != math.prod(y_pred.shape[:-1]):
         raise ValueError(
             f"sparse_categorical_crossentropy: {labels.size} labels for predictions of shape "
             f"{y_pred.shape}; expected one integer label per row, shape {y_pred.shape[:-1]}"
         )
-    scores = y_pred.reshape(-1, classes)
-    if from_logits:
-        losses = softmax_cross_entropy(scores, labels=labels)
-    else:
-        losses = -_probabilities(scores)[np.arange(labels.size), labels].log()
-    return losses.reshape(y_pred.shape[:-1])
+    return labels
+
+
+def _categorical_of_logits(target: Tensor, logits: Tensor) -> Tensor:
+    """-sum_k t_k log_softmax(logits)_k over the last axis."""
+    return -(target * log_softmax(logits, axis=-1)).sum(axis=-1)
+
+
+def _sparse_of_logits(labels: np.ndarray, logits: Tensor) -> Tensor:
+    """-log_softmax(logits)[label] per row, in one fused op (other shapes seen as rows)."""
+    if logits.ndim == 2:
+        return softmax_cross_entropy(logits, labels=labels)
+    losses = softmax_cross_entropy(logits.reshape(-1, logits.shape[-1]), labels=labels)
+    return losses.reshape(logits.shape[:-1])
 
 
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False) -> Tensor:

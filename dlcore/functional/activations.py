@@ -41,8 +41,8 @@ class SoftmaxFunction(Function):
     @staticmethod
     def forward(ctx: Context, x, axis):
         ctx.axis = axis
-        ctx.s = kernels.softmax_forward(np.moveaxis(x, axis, -1))
-        return np.moveaxis(ctx.s, -1, axis)
+        ctx.s = kernels.softmax_forward(_axis_last(x, axis))
+        return _axis_back(ctx.s, axis)
 
     @staticmethod
     def backward(ctx: Context, g):
@@ -55,8 +55,8 @@ class LogSoftmaxFunction(Function):
     @staticmethod
     def forward(ctx: Context, x, axis):
         ctx.axis = axis
-        y, ctx.s = kernels.log_softmax_forward(np.moveaxis(x, axis, -1))
-        return np.moveaxis(y, -1, axis)
+        y, ctx.s = kernels.log_softmax_forward(_axis_last(x, axis))
+        return _axis_back(y, axis)
 
     @staticmethod
     def backward(ctx: Context, g):
@@ -99,6 +99,19 @@ def softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
     """
     x = floating_tensor("softmax", None, x)
     return apply(SoftmaxFunction, x, axis=_axis("softmax", x, axis))
+
+
+def softmax_logits(probabilities: Tensor) -> Tensor | None:
+    """The logits ``z`` of ``probabilities = softmax(z, axis=-1)``, read from the graph.
+
+    None when ``probabilities`` came from another op, from a softmax along another axis, or
+    from one computed without recording the graph (under ``no_grad``). A cross-entropy loss
+    uses ``z`` to skip the softmax (see ``dlcore.losses.training_loss``).
+    """
+    ctx = probabilities._ctx
+    if getattr(ctx, "function", None) is SoftmaxFunction and ctx.axis == probabilities.ndim - 1:
+        return ctx.parents[0]
+    return None
 
 
 def log_softmax(x: Tensor | np.ndarray, axis: int = -1) -> Tensor:
@@ -149,8 +162,19 @@ def softmax_cross_entropy(logits: Tensor | np.ndarray, labels: Tensor | np.ndarr
 
 def _backward_along_axis(backward_kernel, ctx: Context, g: np.ndarray) -> np.ndarray:
     """dL/dx from a kernel that works on the last axis: ``ctx.axis`` moved last and back."""
-    dx = backward_kernel(ctx.s, np.moveaxis(g, ctx.axis, -1))
-    return np.moveaxis(dx, -1, ctx.axis)
+    dx = backward_kernel(ctx.s, _axis_last(g, ctx.axis))
+    return _axis_back(dx, ctx.axis)
+
+
+def _axis_last(x: np.ndarray, axis: int) -> np.ndarray:
+    """``x`` with ``axis`` moved last, as a view (``x`` itself when it is last already:
+    ``np.moveaxis`` costs microseconds even then)."""
+    return x if axis == x.ndim - 1 else np.moveaxis(x, axis, -1)
+
+
+def _axis_back(y: np.ndarray, axis: int) -> np.ndarray:
+    """The inverse of ``_axis_last``: the last axis of ``y`` moved back to ``axis``."""
+    return y if axis == y.ndim - 1 else np.moveaxis(y, -1, axis)
 
 
 def _axis(op: str, x: Tensor, axis) -> int:

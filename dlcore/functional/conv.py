@@ -8,6 +8,10 @@ in_channels, filters)``. Output size per spatial axis (input ``n``, kernel ``k``
 * ``'same'``: ``out = ceil(n / s)``, total padding ``max((out - 1) * s + k - n, 0)``, half of
   it before (``pt``, ``pl``) and the rest, with the odd pixel, after (bottom/right).
 
+With ``relu=True`` (a Conv2D layer with ``activation='relu'``) the op is ``max(y, 0)``: the
+ReLU is taken in the pass that adds the bias, chunk by chunk, and the backward pass masks
+``g`` once (``g`` where ``y > 0``, else 0) before the convolution's backward formulas.
+
 The backward formulas and the im2col scheme are in ``dlcore.kernels.conv``.
 """
 
@@ -16,33 +20,47 @@ from __future__ import annotations
 import numpy as np
 
 from dlcore.autograd import Context, Function
+from dlcore.kernels import activations as activation_kernels
 from dlcore.kernels import conv as kernels
 from dlcore.tensor import Tensor, apply
 
-from ._arguments import floating_tensor, image_tensor, int_pair, padding_mode, window_geometry
+from ._arguments import (
+    boolean_flag,
+    floating_tensor,
+    image_tensor,
+    int_pair,
+    padding_mode,
+    window_geometry,
+)
 
 
 class Conv2DFunction(Function):
-    """y = im2col(x) @ kernel + bias.
+    """y = im2col(x) @ kernel + bias (then max(y, 0) when ``relu``).
 
-    dL/dx = col2im(g @ kernel^T),  dL/dkernel = im2col(x)^T @ g,  dL/dbias = g summed.
+    dL/dx = col2im(g @ kernel^T),  dL/dkernel = im2col(x)^T @ g,  dL/dbias = g summed,
+    with g masked by y > 0 first when ``relu``.
     When the kernel needs a gradient, the patch matrix im2col(x) is kept from the forward
     pass for dL/dkernel (memory: KH*KW times the size of x).
     """
 
     @staticmethod
-    def forward(ctx: Context, x, kernel, bias, strides, pads, out_size):
+    def forward(ctx: Context, x, kernel, bias, strides, pads, out_size, relu):
         ctx.x, ctx.kernel, ctx.geometry = x, kernel, (strides, pads)
         ctx.patches = None
-        if not ctx.needs_input_grad[1]:
-            return kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size)
-        y, ctx.patches = kernels.conv2d_forward_keeping_patches(x, kernel, bias, strides, pads,
-                                                                out_size)
+        if ctx.needs_input_grad[1]:
+            y, ctx.patches = kernels.conv2d_forward_keeping_patches(
+                x, kernel, bias, strides, pads, out_size, relu
+            )
+        else:
+            y = kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size, relu)
+        ctx.y = y if relu else None
         return y
 
     @staticmethod
     def backward(ctx: Context, g):
         need_x, need_kernel, need_bias = ctx.needs_input_grad
+        if ctx.y is not None:
+            g = activation_kernels.relu_backward(ctx.y, g)
         dx = dkernel = dbias = None
         if need_x:
             dx = kernels.conv2d_backward_input(g, ctx.kernel, ctx.x.shape, *ctx.geometry)
@@ -60,15 +78,19 @@ def conv2d(
     bias: Tensor | np.ndarray | None = None,
     strides: int | tuple[int, int] = 1,
     padding: str = "valid",
+    *,
+    relu: bool = False,
 ) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras and PyTorch) of channels-last images.
 
     ``x`` is ``(batch, rows, cols, in_channels)``, ``kernel`` is ``(kernel_rows, kernel_cols,
     in_channels, filters)``, ``bias`` is ``(filters,)`` or None; ``strides`` is an int or a
     pair (rows, cols); ``padding`` is ``'valid'`` or ``'same'`` (any case). Returns
-    ``(batch, out_rows, out_cols, filters)``.
+    ``(batch, out_rows, out_cols, filters)``. With ``relu=True`` the ReLU of that is computed
+    in the same op (the same values as ``relu(conv2d(...))``).
     """
     op = "conv2d"
+    relu = boolean_flag(op, "relu", relu)
     x = image_tensor(op, x)
     kernel = floating_tensor(op, "kernel", kernel)
     if kernel.ndim != 4:
@@ -99,4 +121,5 @@ def conv2d(
     strides = int_pair(op, "strides", strides)
     what = f"the kernel of shape {kernel.shape}"
     pads, out_size = window_geometry(op, x.shape, kernel.shape[:2], strides, padding, what)
-    return apply(Conv2DFunction, x, kernel, bias, strides=strides, pads=pads, out_size=out_size)
+    return apply(Conv2DFunction, x, kernel, bias, strides=strides, pads=pads, out_size=out_size,
+                 relu=relu)

@@ -58,6 +58,7 @@ import numpy as np
 
 from dlcore.kernels._jit import jit
 from dlcore.kernels._memory import empty_aligned, zeros_aligned
+from dlcore.kernels.activations import add_bias_relu
 
 CHUNK_BYTES = 2**21  # size of the patch matrix built per step: a chunk that stays in the cache
 
@@ -122,14 +123,6 @@ def _tap_walk(planes, kernel_size, strides, out_size, patches_t, add_back):
                         else:
                             for j in range(out_w):
                                 patches_t[tap, first + j] = planes[n, c, h, j * col_step + b]
-
-
-@jit
-def _add_row_vector(matrix, vector):
-    """``matrix[r, :] += vector`` for every row (numpy's broadcast is slow on narrow rows)."""
-    for r in range(matrix.shape[0]):
-        for f in range(matrix.shape[1]):
-            matrix[r, f] += vector[f]
 
 
 @jit
@@ -298,14 +291,16 @@ def conv2d_forward(
     strides: tuple[int, int],
     pads: tuple[int, int],
     out_size: tuple[int, int],
+    relu: bool = False,
 ) -> np.ndarray:
     """``y = P @ Kmat + bias``, shape (N, OH, OW, F), one chunk of images at a time (the bias
-    is added to each chunk of ``y`` while it is still in the cache).
+    is added to each chunk of ``y`` while it is still in the cache, and with ``relu=True``
+    ``y = max(y, 0)`` is taken in the same pass).
 
     ``pads`` is ``(pad_top, pad_left)``; the bottom/right padding follows from ``out_size``.
     The inputs are brought to their common dtype (all float32 stays float32).
     """
-    return _forward(x, kernel, bias, strides, pads, out_size, keep_patches=False)[0]
+    return _forward(x, kernel, bias, strides, pads, out_size, keep_patches=False, relu=relu)[0]
 
 
 def conv2d_forward_keeping_patches(
@@ -315,13 +310,14 @@ def conv2d_forward_keeping_patches(
     strides: tuple[int, int],
     pads: tuple[int, int],
     out_size: tuple[int, int],
+    relu: bool = False,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """``conv2d_forward`` that also returns the patch matrix of every chunk, for
     ``conv2d_backward_kernel`` to reuse instead of building it again (training)."""
-    return _forward(x, kernel, bias, strides, pads, out_size, keep_patches=True)
+    return _forward(x, kernel, bias, strides, pads, out_size, keep_patches=True, relu=relu)
 
 
-def _forward(x, kernel, bias, strides, pads, out_size, keep_patches):
+def _forward(x, kernel, bias, strides, pads, out_size, keep_patches, relu):
     dtype = np.result_type(x, kernel, *([] if bias is None else [bias]))
     x = x.astype(dtype, copy=False)
     filters = kernel.shape[3]
@@ -335,8 +331,7 @@ def _forward(x, kernel, bias, strides, pads, out_size, keep_patches):
         buffer = empty_aligned(patches.size, dtype) if keep_patches else patches
         patch_matrix = layout.fill_patches(x[images], padded, buffer)
         np.matmul(patch_matrix, matrix, out=y[rows])
-        if bias is not None:
-            _add_row_vector(y[rows], bias)
+        add_bias_relu(y[rows], bias, relu)
         if keep_patches:
             kept.append(patch_matrix)
     return y.reshape(x.shape[0], *out_size, filters), kept

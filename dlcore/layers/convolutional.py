@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import activations, initializers, regularizers
 from ..functional import _arguments as arguments
+from ..functional.activations import relu
 from ..functional.conv import conv2d
 from .base import Layer
 from .core import (
@@ -89,7 +90,8 @@ class Conv2D(Layer):
     ``x`` is ``(batch, rows, cols, in_channels)``; ``kernel`` is ``(kernel_rows, kernel_cols,
     in_channels, filters)`` and ``bias`` ``(filters,)``; the output is ``(batch, out_rows,
     out_cols, filters)`` with the sizes of the module docstring. Images of any size with the
-    built channel count are accepted.
+    built channel count are accepted. With ``activation='relu'`` the ReLU is computed inside
+    the convolution op, in the pass that adds the bias.
     """
 
     def __init__(
@@ -129,8 +131,10 @@ class Conv2D(Layer):
         check_image_input(self, shape, self.input_shape[-1])
 
     def call(self, x, training=False):
-        y = conv2d(x, self.kernel, self.bias, strides=self.strides, padding=self.padding)
-        return self.activation(y)
+        fused = self.activation is relu
+        y = conv2d(x, self.kernel, self.bias, strides=self.strides, padding=self.padding,
+                   relu=fused)
+        return y if fused else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         check_image_input(self, input_shape, None)

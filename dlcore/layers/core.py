@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .. import activations, initializers, regularizers
+from ..functional.activations import relu
 from ..functional.linear import linear
 from ..functional.normalization import dropout
 from .base import Layer
@@ -69,6 +70,8 @@ class Dense(Layer):
 
     ``kernel`` is ``(input_dim, units)`` and ``bias`` ``(units,)``. On an input of rank > 2,
     ``(batch, ..., input_dim)``, it acts on the last axis: ``(batch, ..., units)``.
+    With ``activation='relu'`` the ReLU is computed inside the linear op (one pass, one graph
+    node; the same values as applying it afterwards).
     ``output_dim=`` is accepted as the Keras 1 name of ``units`` (with a DeprecationWarning).
     """
 
@@ -121,7 +124,9 @@ class Dense(Layer):
                           "features on the last axis", shape, fix)
 
     def call(self, x, training=False):
-        return self.activation(linear(x, self.kernel, self.bias))
+        fused = self.activation is relu
+        y = linear(x, self.kernel, self.bias, relu=fused)
+        return y if fused else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self.units)

@@ -123,6 +123,8 @@ class Model:
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise TypeError(f"metrics must be a list, e.g. metrics=['accuracy'], got {metrics!r}")
         self._metric_names = list(metrics or [])
+        for metric in self._metric_names:  # an unknown name fails here, not in the first fit
+            metrics_module.resolve(metric, None, 1)
         self._metrics = None  # resolved once the output width is known
 
     @property
@@ -148,11 +150,15 @@ class Model:
     # ----- one batch ------------------------------------------------------------------
     def _batch_loss(self, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None,
                     training: bool) -> tuple[Tensor, Tensor]:
-        """The batch's mean loss (weighted when ``weights`` is given) and the output."""
+        """The batch's mean loss (weighted when ``weights`` is given) and the output.
+
+        Cross-entropy on a softmax output is computed from the softmax's logits while
+        training (``losses.training_loss``); the output stays the probabilities.
+        """
         if not self.built:
             self.build(x.shape)
         output = self.call(x, training=training)
-        per_sample = self.loss(y, output)
+        per_sample = losses_module.training_loss(self.loss, y, output)
         if weights is not None:
             per_sample = per_sample * tensor(weights, dtype=per_sample.dtype)
         loss = per_sample.mean()
@@ -471,7 +477,7 @@ def warn_if_split_separates_classes(loss_name: str | None, train_y: np.ndarray,
     labels = [y.argmax(axis=-1) if one_hot else y for y in (train_y, validation_y)]
     if not all(np.array_equal(part, np.round(part)) for part in labels):
         return  # soft targets (e.g. pixel intensities with binary_crossentropy): no classes
-    train, validation = (set(np.unique(part).tolist()) for part in labels)
+    train, validation = (set(np.unique(part).astype(np.int64).tolist()) for part in labels)
     problems = []
     if train - validation:
         problems.append(f"no samples of the classes {sorted(train - validation)} that occur "
