@@ -25,7 +25,8 @@ def notebook(*cells):
 
 
 def code_cell(source, graded=False):
-    metadata = {"nbgrader": {"grade": graded, "solution": not graded, "grade_id": "cell"}}
+    metadata = {"nbgrader": {"grade": graded, "solution": not graded, "grade_id": "cell"},
+                "execution": {"iopub.status.idle": "2026-01-01T00:00:00Z"}}
     return {"cell_type": "code", "execution_count": 3, "id": "c", "metadata": metadata,
             "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi\n"}],
             "source": source}
@@ -55,6 +56,7 @@ def test_student_version_drops_solutions_hidden_tests_and_outputs_and_keeps_meta
     assert text["source"] == "Why?\nYOUR ANSWER HERE"
     assert code["outputs"] == [] and code["execution_count"] is None
     assert graded["metadata"]["nbgrader"]["grade"] is True
+    assert "execution" not in graded["metadata"], "run timings would make releases differ"
     assert source["cells"][0]["outputs"], "the solution notebook itself is left untouched"
 
 

@@ -11,9 +11,9 @@ can use it unchanged::
 The student version replaces each marked region of a code cell with ``raise
 NotImplementedError()`` (indented like the marker), each marked region of a markdown cell with
 "YOUR ANSWER HERE", drops the regions between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN
-TESTS``, and clears every output. Notebooks are JSON; the files are written the way Jupyter
-writes them (one-space indent, sorted keys), so that a regenerated notebook is byte-identical
-when nothing changed.
+TESTS``, and clears every output (and the timings Jupyter records of each run). Notebooks are
+JSON; the files are written the way Jupyter writes them (one-space indent, sorted keys), so
+that a regenerated notebook is byte-identical when nothing changed.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ def student_version(notebook: dict, name: str = "notebook") -> dict:
             text = replace_regions(text, SOLUTION, CODE_STUB, where)
             text = replace_regions(text, HIDDEN_TESTS, (), where)
             cell["outputs"], cell["execution_count"] = [], None
+            cell.get("metadata", {}).pop("execution", None)  # timings of the solution's run
         elif cell["cell_type"] == "markdown":
             text = replace_regions(text, SOLUTION, ANSWER_STUB, where)
         cell["source"] = text
