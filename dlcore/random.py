@@ -8,6 +8,8 @@ masks and noise as arrays drawn here.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 
 _state = {"generator": np.random.default_rng()}
@@ -23,3 +25,14 @@ def seed(value: int) -> None:
 def generator() -> np.random.Generator:
     """The generator every random draw in dlcore uses."""
     return _state["generator"]
+
+
+@contextmanager
+def preserved():
+    """Draws made inside the ``with`` block leave dlcore's generator where it was (loading
+    a model initialises weights it then overwrites: that must not shift later shuffles)."""
+    state = _state["generator"].bit_generator.state
+    try:
+        yield
+    finally:
+        _state["generator"].bit_generator.state = state

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import h5py
 import numpy as np
 
-from . import losses, optimizers
+from . import losses, optimizers, random
 from .version import __version__
 
 if TYPE_CHECKING:  # dlcore.models imports this module: the classes are imported when used
@@ -60,6 +61,7 @@ MODEL_FORMAT = "dlcore-model"
 WEIGHTS_FORMAT = "dlcore-weights"
 FORMAT_VERSION = 1
 MAX_TEXT_BYTES = 16 * 2**20  # cap on each JSON attribute
+CHECKSUM = "sha256"  # attribute of every weight dataset: the SHA-256 of its bytes
 MAX_INPUT_DIMENSION = 2**31
 
 # HDF5 1.8 object headers: attributes larger than 64 KiB (big model configs) fit.
@@ -258,7 +260,7 @@ def _write_model_weights(file: h5py.File, model: Sequential) -> None:
         layer_group = group.create_group(layer.name)
         _write_text(layer_group, "weight_names", json.dumps(layer.weight_names))
         for name, array in zip(layer.weight_names, layer.get_weights(), strict=True):
-            group.create_dataset(name, data=array)
+            _write_dataset(group, name, array)
 
 
 def _write_optimizer_state(file: h5py.File, model: Sequential) -> None:
@@ -267,7 +269,18 @@ def _write_optimizer_state(file: h5py.File, model: Sequential) -> None:
     group = file.create_group("optimizer_weights")
     _write_text(group, "weight_names", json.dumps([label for label, _, _ in layout]))
     for index, array in enumerate(arrays):
-        group.create_dataset(str(index), data=array)
+        _write_dataset(group, str(index), array)
+
+
+def _write_dataset(group: h5py.Group, name: str, array: np.ndarray) -> None:
+    """``array`` as a dataset with the SHA-256 of its bytes (HDF5 keeps no checksum of plain
+    data, so a damaged weight would otherwise load as a different model)."""
+    dataset = group.create_dataset(name, data=array)
+    dataset.attrs[CHECKSUM] = np.bytes_(_checksum(np.asarray(array)))
+
+
+def _checksum(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
 def _optimizer_state_layout(model: Sequential) -> list[tuple[str, tuple, np.dtype]]:
@@ -351,6 +364,9 @@ def _existing_file(filepath: str | os.PathLike) -> str:
                                 "check the name and the working folder")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a folder, not a dlcore model file")
+    if not os.path.isfile(path):  # opening a named pipe would wait for a writer forever
+        raise OSError(f"{path} is not a dlcore model file: it is not a regular file (a pipe, "
+                      "socket or device); save the model to a file and load that")
     return path
 
 
@@ -549,13 +565,20 @@ def _read_datasets(file: h5py.File, group: h5py.Group,
     if declared > file.id.get_filesize():
         raise ValueError(f"{path}: the datasets declare {declared} bytes, more than the whole "
                          f"file ({file.id.get_filesize()} bytes); the file is damaged")
-    return [np.asarray(dataset[()]) for dataset in datasets]
+    arrays = [np.asarray(dataset[()]) for dataset in datasets]
+    for dataset, array, (_, _, _, what) in zip(datasets, arrays, entries, strict=True):
+        expected = _text_attribute(dataset, CHECKSUM, path)
+        if expected is not None and expected != _checksum(array):
+            raise ValueError(f"{path}: {what} does not match the checksum saved with it; the "
+                             "file was damaged after it was written")
+    return arrays
 
 
 # ----- rebuilding --------------------------------------------------------------------------
 def _rebuild_model(file: h5py.File, path: str) -> Sequential:
     """The model described by ``model_config``, built, with freshly initialised weights."""
     from .layers import LAYER_CLASSES
+    from .layers.base import weight_budget
     from .models.sequential import Sequential
 
     model_config = _json_attribute(file, "model_config", path)
@@ -586,9 +609,10 @@ def _rebuild_model(file: h5py.File, path: str) -> Sequential:
                              f"{', '.join(_WEIGHT_DTYPE_NAMES)} weights")
     input_shape = _build_input_shape(model_config.get("build_config"), path)
     try:
-        model = Sequential.from_config(config, LAYER_CLASSES)
-        if input_shape is not None and not model.built:
-            model.build(input_shape)
+        with weight_budget(file.id.get_filesize()), random.preserved():
+            model = Sequential.from_config(config, LAYER_CLASSES)
+            if input_shape is not None and not model.built:
+                model.build(input_shape)
     except _CONFIG_ERRORS as error:
         raise ValueError(f"{path}: the model in model_config cannot be rebuilt: {error}"
                          ) from error

@@ -7,7 +7,11 @@ weights with ``add_weight``; ``call`` computes the output from a Tensor. Everyth
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -34,6 +38,32 @@ def snake_case(class_name: str) -> str:
     """``BatchNormalization`` -> ``batch_normalization``, ``Conv2D`` -> ``conv2d``."""
     words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", class_name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+_weight_budget: ContextVar[int | None] = ContextVar("weight_budget", default=None)
+
+
+@contextmanager
+def weight_budget(nbytes: int) -> Iterator[None]:
+    """Layers built inside the ``with`` block may create at most ``nbytes`` of weights in
+    all: a model described by a file cannot ask for more memory than the file could hold."""
+    token = _weight_budget.set(int(nbytes))
+    try:
+        yield
+    finally:
+        _weight_budget.reset(token)
+
+
+def _spend_weight_budget(layer: Layer, name: str, shape: tuple[int, ...]) -> None:
+    budget = _weight_budget.get()
+    if budget is None:
+        return
+    nbytes = math.prod(shape) * np.dtype(layer.dtype).itemsize
+    if nbytes > budget:
+        raise ValueError(f"Layer {layer.name!r}: the weight {name!r} of shape {shape} needs "
+                         f"{nbytes} bytes, but only {budget} bytes of weights are allowed here "
+                         "(a saved model's weights cannot be larger than its file)")
+    _weight_budget.set(budget - nbytes)
 
 
 class Layer:
@@ -145,6 +175,7 @@ class Layer:
                    trainable: bool = True, regularizer: Any = None) -> Tensor:
         """Create a weight Tensor, initialised by ``initializer``; trainable ones get gradients.
         A ``regularizer`` adds its penalty of this weight to ``losses``."""
+        _spend_weight_budget(self, name, tuple(shape))
         value = initializers.get(initializer)(tuple(shape), self.dtype)
         weight = tensor(value, requires_grad=trainable and self._trainable, dtype=self.dtype)
         self._weights.append((name, weight, trainable))
