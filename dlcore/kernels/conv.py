@@ -180,11 +180,9 @@ class _PatchLayout:
         self.columns = kernel_size[0] * kernel_size[1] * self.channels
         self.by_tap = out_size[1] > kernel_size[1] * self.channels
 
-    def plan(self, n_batch, dtype, whole_batch=False):
-        """``(chunks, padded, patches)``: ``(images, rows)`` slice pairs that cover the batch
-        with about ``CHUNK_BYTES`` of patch matrix each (or all of it in one), where ``rows``
-        index ``P``, ``y`` and ``g``; and scratch buffers for one chunk: zero-bordered images
-        and a flat buffer for the patch matrix."""
+    def chunks(self, n_batch, dtype, whole_batch=False):
+        """``(images, rows)`` slice pairs that cover the batch with about ``CHUNK_BYTES`` of
+        patch matrix each (or all of it in one), where ``rows`` index ``P``, ``y`` and ``g``."""
         per_image = max(self.rows_per_image * self.columns * np.dtype(dtype).itemsize, 1)
         per_chunk = n_batch if whole_batch else min(n_batch, CHUNK_BYTES // per_image)
         per_chunk = max(per_chunk, 1)
@@ -193,6 +191,13 @@ class _PatchLayout:
             stop = min(start + per_chunk, n_batch)
             rows = slice(start * self.rows_per_image, stop * self.rows_per_image)
             chunks.append((slice(start, stop), rows))
+        return chunks
+
+    def plan(self, n_batch, dtype, whole_batch=False):
+        """``(chunks, padded, patches)``: the ``chunks`` and scratch buffers for one chunk:
+        zero-bordered images and a flat buffer for the patch matrix."""
+        chunks = self.chunks(n_batch, dtype, whole_batch)
+        per_chunk = chunks[0][0].stop if chunks else 1
         sizes = (self.padded_h, self.padded_w)
         shape = (self.channels, *sizes) if self.by_tap else (*sizes, self.channels)
         padded = zeros_aligned((per_chunk, *shape), dtype)
@@ -328,7 +333,8 @@ def _forward(x, kernel, bias, strides, pads, out_size, keep_patches, relu):
     bias = None if bias is None else bias.astype(dtype, copy=False)
     kept = []
     for images, rows in chunks:
-        buffer = empty_aligned(patches.size, dtype) if keep_patches else patches
+        # kept matrices need a buffer each; the first chunk can use the planned one
+        buffer = empty_aligned(patches.size, dtype) if kept else patches
         patch_matrix = layout.fill_patches(x[images], padded, buffer)
         np.matmul(patch_matrix, matrix, out=y[rows])
         add_bias_relu(y[rows], bias, relu)
@@ -374,12 +380,14 @@ def conv2d_backward_kernel(
     x = x.astype(g.dtype, copy=False)
     grad_rows = np.ascontiguousarray(g).reshape(-1, kernel_shape[3])
     layout = _PatchLayout(x.shape, kernel_shape[:2], strides, pads, g.shape[1:3])
-    chunks, padded, buffer = layout.plan(x.shape[0], g.dtype)
+    if patches is None:  # build each chunk's P in turn, in one reused buffer
+        chunks, padded, buffer = layout.plan(x.shape[0], g.dtype)
+        patches = (layout.fill_patches(x[images], padded, buffer) for images, _ in chunks)
+    else:
+        chunks = layout.chunks(x.shape[0], g.dtype)
     total = np.zeros((layout.columns, kernel_shape[3]), g.dtype)
     part = np.empty_like(total)
-    for index, (images, rows) in enumerate(chunks):
-        patch_matrix = (layout.fill_patches(x[images], padded, buffer) if patches is None
-                        else patches[index])
+    for patch_matrix, (_, rows) in zip(patches, chunks, strict=True):
         np.matmul(patch_matrix.T, grad_rows[rows], out=part)
         total += part
     return total.reshape(kernel_shape)
