@@ -39,36 +39,29 @@ class Conv2DFunction(Function):
 
     dL/dx = col2im(g @ kernel^T),  dL/dkernel = im2col(x)^T @ g,  dL/dbias = g summed,
     with g masked by y > 0 first when ``relu``.
-    When the kernel needs a gradient, the patch matrix im2col(x) is kept from the forward
-    pass for dL/dkernel (memory: KH*KW times the size of x).
     """
 
     @staticmethod
     def forward(ctx: Context, x, kernel, bias, strides, pads, out_size, relu):
         ctx.x, ctx.kernel, ctx.geometry = x, kernel, (strides, pads)
-        ctx.patches = None
-        if ctx.needs_input_grad[1]:
-            y, ctx.patches = kernels.conv2d_forward_keeping_patches(
-                x, kernel, bias, strides, pads, out_size, relu
-            )
-        else:
-            y = kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size, relu)
+        y = kernels.conv2d_forward(x, kernel, bias, strides, pads, out_size, relu)
         ctx.y = y if relu else None
         return y
 
     @staticmethod
     def backward(ctx: Context, g):
         need_x, need_kernel, need_bias = ctx.needs_input_grad
-        if ctx.y is not None:
-            g = activation_kernels.relu_backward(ctx.y, g)
         dx = dkernel = dbias = None
+        if ctx.y is not None and need_bias:  # mask and bias gradient in one pass
+            g, dbias = activation_kernels.relu_backward_and_column_sums(ctx.y, g)
+        elif ctx.y is not None:
+            g = activation_kernels.relu_backward(ctx.y, g)
+        elif need_bias:
+            dbias = kernels.conv2d_backward_bias(g)
         if need_x:
             dx = kernels.conv2d_backward_input(g, ctx.kernel, ctx.x.shape, *ctx.geometry)
         if need_kernel:
-            dkernel = kernels.conv2d_backward_kernel(g, ctx.x, ctx.kernel.shape, *ctx.geometry,
-                                                     patches=ctx.patches)
-        if need_bias:
-            dbias = kernels.conv2d_backward_bias(g)
+            dkernel = kernels.conv2d_backward_kernel(g, ctx.x, ctx.kernel.shape, *ctx.geometry)
         return dx, dkernel, dbias
 
 

@@ -16,6 +16,10 @@ A Dense or Conv2D layer with ``activation='relu'`` ends with ``max(rows + bias, 
 over that matrix, in place, while it is still in the cache::
 
     rows[r, f] = max(rows[r, f] + bias[f], 0)
+
+Their backward pass needs the bias gradient, the column sums of the (masked) upstream
+gradient, ``dbias[f] = sum over r of g[r, f]``. ``column_sums`` computes it alone and
+``relu_backward_and_column_sums`` together with the ReLU mask, in the same single pass.
 """
 
 from __future__ import annotations
@@ -58,6 +62,39 @@ def _add_bias_relu_loop(rows, bias):
             rows[r, f] = 0 if value < 0 else value
 
 
+COLUMN_BLOCK = 128  # numbers added per inner loop of the column sums (whole rows of them)
+
+
+@jit(error_model="numpy")
+def _column_sums_loop(g, y, dx, width, relu, sums):
+    """``sums[f]`` = the sum over rows of ``g`` (flat, rows of ``width`` numbers) in column
+    ``f``, accumulated in float64. With ``relu``, ``g`` is first masked by ``y > 0`` and the
+    masked values are written to ``dx`` (without it ``y`` and ``dx`` are not touched).
+
+    A row-by-row loop over ``width`` columns is too short to vectorise when rows are narrow
+    (6 filters), so blocks of whole rows, about ``COLUMN_BLOCK`` numbers, are added onto one
+    block of partial sums (the last block may be shorter); every block starts a row, so
+    partial sum ``k`` belongs to column ``k % width``, where it goes at the end.
+    """
+    per_block = max(1, COLUMN_BLOCK // width) * width
+    partial = np.zeros(per_block, np.float64)
+    zero = g.dtype.type(0)
+    for start in range(0, g.shape[0], per_block):
+        stop = min(start + per_block, g.shape[0])
+        grads, outputs, masked = g[start:stop], y[start:stop], dx[start:stop]
+        for k in range(stop - start):
+            value = grads[k]
+            if relu:
+                value = value if outputs[k] > 0 else zero
+                masked[k] = value
+            partial[k] += value
+    total = np.zeros(width, np.float64)
+    for k in range(per_block):
+        total[k % width] += partial[k]
+    for f in range(width):
+        sums[f] = total[f]
+
+
 # ----- entry points ---------------------------------------------------------------------------
 
 
@@ -75,6 +112,28 @@ def relu_backward(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     g = np.ascontiguousarray(g, dtype=y.dtype)
     _relu_backward_loop(y.reshape(-1), g.reshape(-1), dx.reshape(-1))
     return dx
+
+
+def column_sums(g: np.ndarray) -> np.ndarray:
+    """``g`` summed over every axis but the last (the gradient of a bias added to ``y``)."""
+    g = np.ascontiguousarray(g)
+    sums = np.zeros(g.shape[-1], g.dtype)
+    if g.size:
+        flat = g.reshape(-1)
+        _column_sums_loop(flat, flat, flat, g.shape[-1], False, sums)
+    return sums
+
+
+def relu_backward_and_column_sums(y: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(dx, sums)`` in one pass: ``dx = relu_backward(y, g)`` and ``sums =
+    column_sums(dx)`` (for a layer ``max(rows + bias, 0)``: the gradient of ``rows`` and of
+    ``bias``)."""
+    dx = empty_aligned(y.shape, y.dtype)
+    sums = np.zeros(y.shape[-1], y.dtype)
+    if y.size:
+        g = np.ascontiguousarray(g, dtype=y.dtype)
+        _column_sums_loop(g.reshape(-1), y.reshape(-1), dx.reshape(-1), y.shape[-1], True, sums)
+    return dx, sums
 
 
 def add_bias_relu(rows: np.ndarray, bias: np.ndarray | None, relu: bool) -> None:
