@@ -45,24 +45,27 @@ def _relu_backward_loop(y, g, dx):
         dx[k] = g[k] if y[k] > 0 else 0
 
 
-@jit
-def _add_bias_loop(rows, bias):
-    """``rows[r, :] += bias`` for every row (numpy's broadcast is slow on narrow rows)."""
-    for r in range(rows.shape[0]):
-        for f in range(rows.shape[1]):
-            rows[r, f] += bias[f]
+COLUMN_BLOCK = 128  # numbers per inner loop of the row-wise passes (whole rows of them)
 
 
 @jit
-def _add_bias_relu_loop(rows, bias):
-    """``rows[r, :] = max(rows[r, :] + bias, 0)`` for every row."""
-    for r in range(rows.shape[0]):
-        for f in range(rows.shape[1]):
-            value = rows[r, f] + bias[f]
-            rows[r, f] = 0 if value < 0 else value
+def _add_bias_loop(flat, bias, width, relu):
+    """``rows[r, :] += bias`` (then ``max(., 0)`` with ``relu``) for every row of ``flat``
+    (rows of ``width`` numbers, seen flat), in place.
 
-
-COLUMN_BLOCK = 128  # numbers added per inner loop of the column sums (whole rows of them)
+    A loop over one row's ``width`` numbers is too short to vectorise when rows are narrow
+    (6 filters), so the loop goes over blocks of whole rows, about ``COLUMN_BLOCK`` numbers,
+    against the bias repeated once per row of the block (the last block may be shorter).
+    """
+    per_block = max(1, COLUMN_BLOCK // width) * width
+    repeated = np.empty(per_block, flat.dtype)
+    for k in range(per_block):
+        repeated[k] = bias[k % width]
+    for start in range(0, flat.shape[0], per_block):
+        block = flat[start : min(start + per_block, flat.shape[0])]
+        for k in range(block.shape[0]):
+            value = block[k] + repeated[k]
+            block[k] = (0 if value < 0 else value) if relu else value
 
 
 @jit(error_model="numpy")
@@ -148,11 +151,8 @@ def add_bias_relu(rows: np.ndarray, bias: np.ndarray | None, relu: bool) -> None
             flat = rows.reshape(-1)
             _relu_forward_loop(flat, flat)
         return
-    bias = bias.astype(rows.dtype, copy=False)
-    if relu:
-        _add_bias_relu_loop(rows, bias)
-    else:
-        _add_bias_loop(rows, bias)
+    if rows.size:
+        _add_bias_loop(rows.reshape(-1), bias.astype(rows.dtype, copy=False), rows.shape[-1], relu)
 
 
 # ----- numpy references -----------------------------------------------------------------------
