@@ -391,3 +391,19 @@ def test_float32_layers_keep_float32_and_float64_layers_float64():
         z.sum().backward()
         assert z.dtype == np.dtype(dtype) and layer.gamma.grad.dtype == np.dtype(dtype)
         assert layer.moving_mean.dtype == np.dtype(dtype)
+
+
+def test_an_array_is_copied_only_while_a_graph_is_recorded():
+    """Training keeps its own copy of the input for the backward pass; inference reads the
+    caller's array in place (and leaves it unchanged)."""
+    layer = Dense(3, kernel_initializer="ones")
+    x = np.arange(8.0, dtype=np.float32).reshape(2, 4)
+    y = layer(x)
+    x[...] = 0  # a later change to the caller's array does not reach the graph
+    y.sum().backward()
+    np.testing.assert_array_equal(layer.kernel.grad, np.tile([[4.0], [6.0], [8.0], [10.0]], 3))
+    x = np.arange(8.0, dtype=np.float32).reshape(2, 4)
+    with dl.no_grad():
+        inference = layer(x)
+    np.testing.assert_array_equal(inference.data, x @ np.ones((4, 3)))
+    np.testing.assert_array_equal(x, np.arange(8.0).reshape(2, 4))

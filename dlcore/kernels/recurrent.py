@@ -74,6 +74,7 @@ import numpy as np
 
 from dlcore.kernels._jit import jit
 from dlcore.kernels._memory import ALIGNMENT, empty_aligned, zeros_aligned
+from dlcore.kernels.activations import add_bias_relu, column_sums
 
 # ----- sigmoid and tanh, from an exponential that vectorises -------------------------------
 # ``real`` is the arrays' scalar type (np.float32 or np.float64); numba compiles one version
@@ -342,8 +343,7 @@ def _input_projection(x, kernel, bias, out) -> None:
     rows = out.reshape(steps * batch, out.shape[-1])
     kernel = kernel.astype(out.dtype, copy=False)
     np.matmul(x_steps.reshape(steps * batch, features), kernel, out=rows)
-    if bias is not None:
-        rows += bias
+    add_bias_relu(rows, bias, relu=False)
 
 
 def _forward_through_time(step: Callable, recurrent_kernel, hs, *state) -> None:
@@ -396,7 +396,7 @@ def _weight_and_input_gradients(d, x, kernel, hs, needs) -> Grads:
     if need_recurrent:
         drecurrent = hs[:steps].reshape(steps * batch, hs.shape[-1]).T @ d_rows
     if need_bias:
-        dbias = d_rows.sum(axis=0)
+        dbias = column_sums(d_rows)
     return dx, dkernel, drecurrent, dbias
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import initializers
+from ..autograd import is_grad_enabled
 from ..tensor import Tensor, tensor
 
 _name_counts: dict[str, int] = {}
@@ -119,11 +120,17 @@ class Layer:
     def __call__(self, x: Any, training: bool = False) -> Tensor:
         """Build on the first call, check the input's shape, then ``call``. Arrays (not
         Tensors) are converted to the layer's dtype, integer images included; layers that
-        read integer ids (``Embedding``) keep integers."""
+        read integer ids (``Embedding``) keep integers. An array is copied only while a
+        graph is recorded (the graph keeps it for the backward pass, out of reach of later
+        changes to the caller's array); inference reads it where it is."""
         if not isinstance(x, Tensor):
             array = np.asarray(x)
             keep = not self.casts_inputs and not np.issubdtype(array.dtype, np.floating)
-            x = tensor(array, dtype=array.dtype if keep else self.dtype)
+            dtype = array.dtype if keep else self.dtype
+            if is_grad_enabled():
+                x = tensor(array, dtype=dtype)
+            else:
+                x = Tensor._wrap(np.asarray(array, dtype=dtype))
         if not self.built:
             self.build_for(x.shape)
         self.check_input_shape(x.shape)
