@@ -16,8 +16,11 @@ random arrays created once:
   ``momentum=0.99, epsilon=1e-3``.
 
 Each library is timed alone in a fresh process (PyTorch's OpenMP threads keep spinning
-after each call and would slow dlcore's BLAS threads down, and the reverse), three
-processes per library taking turns; the lowest median counts.
+after each call and would slow dlcore's BLAS threads down, and the reverse), five processes
+per library taking turns, dlcore then PyTorch. The table shows each library's median over
+its processes and the median of the five dlcore/PyTorch ratios of neighbouring processes,
+with their range: other work on the machine moves single runs, the median of alternating
+runs much less.
 
 The first dlcore step is timed on its own: it includes numba's compilation of each kernel
 (or the loading of its on-disk cache) and the creation of the optimizer slots; with
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -54,7 +58,6 @@ from benchmarks._timing import (
     format_duration,
     matmul_gflops,
     median_seconds,
-    print_comparison,
     run_fresh_process,
 )
 from dlcore.layers import (
@@ -69,7 +72,7 @@ from dlcore.layers import (
 )
 
 CLASSES = 10
-ALTERNATIONS = 3
+ALTERNATIONS = 5
 MODULE = "benchmarks.training_steps"  # this script, run again in a fresh process per timing
 
 
@@ -285,6 +288,23 @@ def print_efficiency(rates: list[tuple[str, int, float, float | None]], limit: f
         print(f"{name:<{width}}  {flops / 1e9:10.3f}" + "".join(f"  {c:>28}" for c in cells))
 
 
+def print_alternations(rows: list[tuple[str, list[float], list[float]]]) -> None:
+    """Print ``(case, dlcore seconds per process, PyTorch seconds per process)`` rows: the
+    median time of each library, and the median and range of the paired ratios."""
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'case':<{width}}  {'dlcore':>11}  {'PyTorch':>11}  {'ratio':>6}  {'range':>11}")
+    for name, ours, theirs in rows:
+        line = f"{name:<{width}}  {format_duration(statistics.median(ours))}"
+        if theirs:
+            ratios = [a / b for a, b in zip(ours, theirs, strict=True)]
+            line += (f"  {format_duration(statistics.median(theirs))}  "
+                     f"{statistics.median(ratios):6.2f}  {min(ratios):5.2f}-{max(ratios):<5.2f}")
+        print(line)
+    print(f"ratio = dlcore time / PyTorch time (below 1.0: dlcore is faster), the median of "
+          f"{ALTERNATIONS} pairs\nof neighbouring processes; range: the lowest and highest "
+          "pair")
+
+
 def main(filters: list[str]) -> None:
     try:
         import torch
@@ -305,21 +325,21 @@ def main(filters: list[str]) -> None:
             if torch is not None:
                 theirs.append(run_fresh_process(MODULE, "--time", "torch", workload.name))
         first_steps.append((workload.name, ours[0]["first"]))
-        rows.append((workload.name, min(run["median"] for run in ours),
-                     min(run["median"] for run in theirs) if theirs else None))
+        rows.append((workload.name, [run["median"] for run in ours],
+                     [run["median"] for run in theirs]))
         flops = matmul_flops(workload)
         if flops is not None:
-            rates.append((workload.name, flops, *rows[-1][1:]))
+            rates.append((workload.name, flops, statistics.median(rows[-1][1]),
+                          statistics.median(rows[-1][2]) if theirs else None))
     print("\ndlcore's first step in a fresh process (numba cache loading or compilation, "
           "optimizer slots):")
     for name, seconds in first_steps:
         print(f"  {name:<40} {format_duration(seconds)}")
     print("\nmedian time per step (training: forward, loss, backward, update; predict: one "
           "batch):")
-    print_comparison(rows)
-    print(f"Each library runs alone in its own process; each time is the lowest of "
-          f"{ALTERNATIONS} such\nprocesses, dlcore and PyTorch taking turns. Other work on "
-          "the same cores still moves single\ntimings: rerun and compare the ratios.")
+    print_alternations(rows)
+    print(f"Each library runs alone in its own process; each time is the median of "
+          f"{ALTERNATIONS} such\nprocesses, dlcore and PyTorch taking turns.")
     if rates:
         print_efficiency(rates, max(limits))
 

@@ -7,15 +7,16 @@ import numpy as np
 import pytest
 
 import dlcore.kernels  # noqa: F401  (importing it keeps freed memory in the process)
-from dlcore.kernels._memory import empty_aligned, keep_freed_memory, zeros_aligned
+from dlcore.kernels._memory import SMALL_BYTES, empty_aligned, keep_freed_memory, zeros_aligned
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
-@pytest.mark.parametrize("shape", [7, (3, 5), (2, 3, 4, 5), (0, 4)])
+@pytest.mark.parametrize("shape", [7, (3, 5), (2, 3, 4, 5), (0, 4), (64, 64), (5, 1001)])
 def test_buffers_are_64_byte_aligned_contiguous_and_writable(shape, dtype):
+    """Aligned from ``SMALL_BYTES`` up; smaller arrays are plain numpy arrays."""
     for make in (empty_aligned, zeros_aligned):
         array = make(shape, dtype)
-        assert array.size == 0 or array.ctypes.data % 64 == 0
+        assert array.nbytes < SMALL_BYTES or array.ctypes.data % 64 == 0
         assert array.flags.c_contiguous and array.flags.writeable
         assert array.shape == ((shape,) if isinstance(shape, int) else shape)
         assert array.dtype == dtype
