@@ -71,14 +71,16 @@ def test_at_initialisation_the_lstm_gradient_shrinks_faster_still():
     assert lstm.initial_gradient_ratio < rnn.initial_gradient_ratio
 
 
-def test_once_trained_the_lstm_carries_the_gradient_back_and_the_rnn_does_not(
+def test_once_trained_the_lstm_carries_the_gradient_back_and_the_rnn_stays_at_the_baseline(
         trained_at_length_30):
+    """The SimpleRNN's gradient after training is not asserted: over seeds 0-4, after 30 or
+    40 epochs, its g_0 / g_last ended anywhere from 1e-5 to 3.5."""
     lstm, rnn = trained_at_length_30["lstm"], trained_at_length_30["rnn"]
-    # measured, seed 0, 40 epochs: LSTM loss 0.0007 (baseline 0.163), g_0 / g_last 1.4;
-    # SimpleRNN loss 0.142, g_0 / g_last 0.0035
+    # measured, seed 0, 40 epochs: LSTM loss 0.004 of the baseline, g_0 / g_last 0.0016
+    # before training and 1.4 after; SimpleRNN loss 1.14 of the baseline, g_0 / g_last 0.035
+    # before training
     assert lstm.loss[-1] < 0.05 * lstm.baseline and lstm.gradient_ratio > 0.1
-    assert rnn.loss[-1] > 0.5 * rnn.baseline and rnn.gradient_ratio < 0.01
-    assert lstm.gradient_ratio > 100 * rnn.gradient_ratio
+    assert rnn.loss[-1] > 0.5 * rnn.baseline and rnn.initial_gradient_ratio < 0.1
 
 
 def test_the_lstm_beats_the_baseline_on_the_adding_problem_at_length_10():
