@@ -74,13 +74,19 @@ def test_column_sums_with_and_without_the_relu_mask(shape, dtype):
     y = random_values(shape, seed=1, dtype=dtype)
     columns = (*range(len(shape) - 1),)
     sums = activation_kernels.column_sums(g)
-    masked, masked_sums = activation_kernels.relu_backward_and_column_sums(y, g)
+    masked, masked_sums = activation_kernels.bias_relu_backward(y, g, need_bias=True)
     expected_masked = activation_kernels.relu_backward_reference(y, g)
     assert sums.dtype == masked.dtype == masked_sums.dtype == dtype
     np.testing.assert_allclose(sums, g.sum(axis=columns, dtype=np.float64), **TOLERANCE[dtype])
     np.testing.assert_array_equal(masked, expected_masked)
     np.testing.assert_allclose(masked_sums, expected_masked.sum(axis=columns, dtype=np.float64),
                                **TOLERANCE[dtype])
+    unmasked, unmasked_sums = activation_kernels.bias_relu_backward(None, g, need_bias=True)
+    assert unmasked is g
+    np.testing.assert_array_equal(unmasked_sums, sums)
+    no_bias = activation_kernels.bias_relu_backward(y, g, need_bias=False)
+    np.testing.assert_array_equal(no_bias[0], expected_masked)
+    assert no_bias[1] is None
 
 
 # ----- Dense + ReLU ----------------------------------------------------------------------------

@@ -51,13 +51,8 @@ class Conv2DFunction(Function):
     @staticmethod
     def backward(ctx: Context, g):
         need_x, need_kernel, need_bias = ctx.needs_input_grad
-        dx = dkernel = dbias = None
-        if ctx.y is not None and need_bias:  # mask and bias gradient in one pass
-            g, dbias = activation_kernels.relu_backward_and_column_sums(ctx.y, g)
-        elif ctx.y is not None:
-            g = activation_kernels.relu_backward(ctx.y, g)
-        elif need_bias:
-            dbias = kernels.conv2d_backward_bias(g)
+        g, dbias = activation_kernels.bias_relu_backward(ctx.y, g, need_bias)
+        dx = dkernel = None
         if need_x:
             dx = kernels.conv2d_backward_input(g, ctx.kernel, ctx.x.shape, *ctx.geometry)
         if need_kernel:

@@ -47,14 +47,7 @@ class LinearFunction(Function):
     @staticmethod
     def backward(ctx: Context, g):
         need_x, need_kernel, need_bias = ctx.needs_input_grad
-        g2d = g.reshape(-1, g.shape[-1])
-        dbias = None
-        if ctx.y is not None and need_bias:  # mask and bias gradient in one pass
-            g2d, dbias = kernels.relu_backward_and_column_sums(ctx.y, g2d)
-        elif ctx.y is not None:
-            g2d = kernels.relu_backward(ctx.y, g2d)
-        elif need_bias:
-            dbias = kernels.column_sums(g2d)
+        g2d, dbias = kernels.bias_relu_backward(ctx.y, g.reshape(-1, g.shape[-1]), need_bias)
         dx = (g2d @ ctx.kernel.T).reshape(ctx.input_shape) if need_x else None
         dkernel = ctx.x2d.T @ g2d if need_kernel else None
         return dx, dkernel, dbias

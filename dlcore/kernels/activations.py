@@ -17,9 +17,9 @@ over that matrix, in place, while it is still in the cache::
 
     rows[r, f] = max(rows[r, f] + bias[f], 0)
 
-Their backward pass needs the bias gradient, the column sums of the (masked) upstream
-gradient, ``dbias[f] = sum over r of g[r, f]``. ``column_sums`` computes it alone and
-``relu_backward_and_column_sums`` together with the ReLU mask, in the same single pass.
+Its backward pass, ``bias_relu_backward``, masks the upstream gradient ``g`` by ``y > 0`` and
+sums the masked rows for the bias gradient, ``dbias[f] = sum over r of g[r, f]``, in the same
+single pass (``column_sums`` is that sum alone).
 """
 
 from __future__ import annotations
@@ -127,10 +127,19 @@ def column_sums(g: np.ndarray) -> np.ndarray:
     return sums
 
 
-def relu_backward_and_column_sums(y: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(dx, sums)`` in one pass: ``dx = relu_backward(y, g)`` and ``sums =
-    column_sums(dx)`` (for a layer ``max(rows + bias, 0)``: the gradient of ``rows`` and of
-    ``bias``)."""
+def bias_relu_backward(
+    y: np.ndarray | None, g: np.ndarray, need_bias: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """The backward pass of ``add_bias_relu``: ``(dx, dbias)`` from the upstream gradient
+    ``g``, with ``y`` the forward output when the ReLU was taken (None without it).
+
+    ``dx = g`` where ``y > 0``, else 0 (``dx = g`` without the ReLU); ``dbias`` = the column
+    sums of ``dx`` when ``need_bias``, else None. Mask and sums are one pass over the arrays.
+    """
+    if y is None:
+        return g, column_sums(g) if need_bias else None
+    if not need_bias:
+        return relu_backward(y, g), None
     dx = empty_aligned(y.shape, y.dtype)
     sums = np.zeros(y.shape[-1], y.dtype)
     if y.size:

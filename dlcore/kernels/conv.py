@@ -17,9 +17,11 @@ Backward, with ``g = dL/dy`` of shape ``(N, OH, OW, F)``::
     dL/dx[n, h, w, c]   = sum over the (i, j, a, b) with i*sh - pt + a = h and j*sw - pl + b = w
                           of sum over f of g[n, i, j, f] * kernel[a, b, c, f]
 
-im2col turns all of this into matrix products. The patch matrix ``P`` has one row per output
-cell ``(n, i, j)`` (``M = N*OH*OW`` rows) and one column per tap and channel ``(a, b, c)``
-(``K = KH*KW*C`` columns, the order of ``kernel.reshape(K, F)``)::
+The bias gradient is a column sum like a Dense layer's, ``activations.bias_relu_backward``
+(together with the ReLU mask). im2col turns the other two into matrix products. The patch
+matrix ``P`` has one row per output cell ``(n, i, j)`` (``M = N*OH*OW`` rows) and one column
+per tap and channel ``(a, b, c)`` (``K = KH*KW*C`` columns, the order of
+``kernel.reshape(K, F)``)::
 
     P[(n, i, j), (a, b, c)] = x[n, i*sh - pt + a, j*sw - pl + b, c]   (0 outside the image)
 
@@ -58,7 +60,7 @@ import numpy as np
 
 from dlcore.kernels._jit import jit
 from dlcore.kernels._memory import empty_aligned, zeros_aligned
-from dlcore.kernels.activations import add_bias_relu, column_sums
+from dlcore.kernels.activations import add_bias_relu
 
 CHUNK_BYTES = 2**21  # size of the patch matrix built per step: a chunk that stays in the cache
 
@@ -350,11 +352,6 @@ def conv2d_backward_kernel(
         np.matmul(patch_matrix.T, grad_rows[rows], out=part)
         total += part
     return total.reshape(kernel_shape)
-
-
-def conv2d_backward_bias(g: np.ndarray) -> np.ndarray:
-    """``dL/dbias = G summed over its rows``, shape ``(F,)``."""
-    return column_sums(g)
 
 
 # ----- numpy references -----------------------------------------------------------------------
