@@ -50,6 +50,12 @@ def test_mask_mistakes_get_their_hint(wrong, hint):
         check_dropout_mask(wrong)
 
 
+def test_a_mask_function_without_return_is_told_so():
+    with pytest.raises(ExerciseFailure, match=r"dropout_mask returned None on the case 'shape "
+                       r"\(400, 250\), rate=0.2': did the function forget to `return` the mask\?"):
+        check_dropout_mask(lambda shape, rate, rng: None)
+
+
 def not_rescaled(x, keep, rate, training):
     return x * keep if training else x
 

@@ -74,6 +74,13 @@ def test_initializer_mistakes_get_their_hint(check, wrong, hint):
         check(wrong)
 
 
+@pytest.mark.parametrize("check", [check_glorot_uniform, check_he_normal])
+def test_an_initializer_without_return_is_told_so(check):
+    with pytest.raises(ExerciseFailure, match=r"returned None on the case 'fan_in=300, "
+                       r"fan_out=200': did the function forget to `return` the weights\?"):
+        check(lambda fan_in, fan_out, rng: None)
+
+
 def accumulating(model, x, y):
     model.loss(y, model(x, training=True)).mean().backward()
     return np.array([np.linalg.norm(layer.kernel.grad) for layer in model.layers])

@@ -64,6 +64,16 @@ def call_student(name: str, function: Callable, case: Case) -> Any:
                               f"'{case.label}': {error}") from error
 
 
+def call_student_for(what: str, name: str, function: Callable, case: Case) -> Any:
+    """``call_student``, and a result that is not None: ``what`` names that result ("the
+    mask") in the message that a forgotten ``return`` gets."""
+    result = call_student(name, function, case)
+    if result is None:
+        raise ExerciseFailure(f"{name} returned None on the case '{case.label}': did the "
+                              f"function forget to `return` {what}?")
+    return result
+
+
 def result_array(value: Any, dtype: Any = None) -> np.ndarray | None:
     """``value`` as an array, or None when it is no number or array (None, a tuple, ...): hints
     inspect what came back without tripping over an unexpected type."""

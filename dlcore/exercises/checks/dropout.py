@@ -14,7 +14,7 @@ import numpy as np
 from dlcore.exercises.feedback import (
     Case,
     ExerciseFailure,
-    call_student,
+    call_student_for,
     check_function,
     difference,
 )
@@ -34,10 +34,7 @@ def _check_mask_shapes(dropout_mask) -> None:
     name = "dropout_mask"
     for shape, rate in MASKS:
         case = Case(_mask_label(shape, rate), (shape, rate, np.random.default_rng(SEED)))
-        keep = call_student(name, dropout_mask, case)
-        if keep is None:
-            raise ExerciseFailure(f"{name} returned None on the case '{case.label}': did the "
-                                  "function forget to `return` the mask?")
+        keep = call_student_for("the mask", name, dropout_mask, case)
         problem = None
         if np.shape(keep) != shape:
             problem = f"the mask should have shape {shape}, received shape {np.shape(keep)}"

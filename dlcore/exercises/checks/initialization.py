@@ -16,7 +16,7 @@ import numpy as np
 from dlcore.exercises.feedback import (
     Case,
     ExerciseFailure,
-    call_student,
+    call_student_for,
     check_function,
     difference,
 )
@@ -63,10 +63,7 @@ def _check_shapes(name: str, student) -> None:
     """Every draw must be a (fan_in, fan_out) matrix; a transposed one gets its own hint."""
     for fan_in, fan_out in FANS:
         case = Case(_label(fan_in, fan_out), (fan_in, fan_out, np.random.default_rng(SEED)))
-        weights = call_student(name, student, case)
-        if weights is None:
-            raise ExerciseFailure(f"{name} returned None on the case '{case.label}': did the "
-                                  "function forget to `return` the weights?")
+        weights = call_student_for("the weights", name, student, case)
         shape = np.shape(weights)
         if shape == (fan_in, fan_out):
             continue
