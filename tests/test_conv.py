@@ -105,6 +105,54 @@ def test_kernels_work_in_chunks_of_images(monkeypatch, chunk_bytes, dtype):
     assert_kernels_match_reference(x, kernel, bias, (1, 2), "same", dtype)
 
 
+@pytest.mark.parametrize(("kernel_shape", "strides", "out_size", "groups"), [
+    ((5, 5, 1, 6), (1, 1), (28, 28), 4),  # LeNet's first layer: 4 cells, 24 columns
+    ((5, 5, 6, 16), (1, 1), (10, 10), 2),  # its second: 2 cells, 32 columns
+    ((3, 3, 1, 32), (1, 1), (28, 28), 1),  # wide enough already
+    ((3, 3, 2, 4), (1, 2), (6, 6), 2),  # stride 2: two more zero columns per extra cell
+    ((5, 5, 1, 6), (1, 1), (7, 7), 1),  # 7 cells per row: only 7 divides, too many zeros
+    ((1, 1, 3, 2), (1, 1), (8, 8), 1),  # a 1x1 kernel would be half zeros already at 2
+])
+def test_neighbouring_output_cells_are_grouped_for_narrow_products(kernel_shape, strides,
+                                                                   out_size, groups):
+    grouping = kernels._Grouping(kernel_shape, strides, out_size)
+    assert grouping.groups == groups
+    assert grouping.out_size == (out_size[0], out_size[1] // groups)
+    assert grouping.width == kernel_shape[1] + (groups - 1) * strides[1]
+
+
+GROUPED = [
+    ((3, 28, 28, 1), (5, 5), 6, 1, "same"),
+    ((3, 14, 14, 6), (5, 5), 16, 1, "valid"),
+    ((2, 9, 12, 2), (3, 3), 4, (2, 2), "same"),
+]
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 2**21])
+@pytest.mark.parametrize(("shape", "kernel_size", "filters", "strides", "padding"), GROUPED,
+                         ids=["lenet-1", "lenet-2", "stride-2"])
+def test_grouped_kernels_match_reference(monkeypatch, shape, kernel_size, filters, strides,
+                                         padding, chunk_bytes):
+    """The LeNet layers and a strided one, grouped (checked above), in float64 (to the last
+    digits) and float32 (against float64: sums over thousands of products), in chunks of
+    one image each and in one chunk."""
+    monkeypatch.setattr(kernels, "CHUNK_BYTES", chunk_bytes)
+    x, kernel, bias = make_inputs(shape, kernel_size, filters)
+    assert_kernels_match_reference(x, kernel, bias, strides, padding, np.float64)
+    _, strides, pads, out_size, _ = keras_geometry(x.shape, kernel_size, strides, padding)
+    g = np.random.default_rng(1).standard_normal((x.shape[0], *out_size, filters))
+    exact = (kernels.conv2d_forward_reference(x, kernel, bias, strides, pads, out_size),
+             *kernels.conv2d_backward_reference(g, x, kernel, strides, pads)[:2])
+    single = [a.astype(np.float32) for a in (x, kernel, bias, g)]
+    ours = (kernels.conv2d_forward(*single[:3], strides, pads, out_size),
+            kernels.conv2d_backward_input(single[3], single[1], x.shape, strides, pads),
+            kernels.conv2d_backward_kernel(single[3], single[0], kernel.shape, strides, pads))
+    for mine, reference in zip(ours, exact, strict=True):
+        assert mine.dtype == np.float32
+        np.testing.assert_allclose(mine, reference, rtol=1e-5,
+                                   atol=1e-6 * np.abs(reference).max())
+
+
 def test_kernels_accept_non_contiguous_arrays():
     x, kernel, bias = make_inputs((2, 5, 6, 3), (3, 2), 4)
     _, strides, pads, out_size, _ = keras_geometry(x.shape, (3, 2), 1, "same")

@@ -44,6 +44,21 @@ two orders:
 The longer runs copy faster: by tap when ``OW > KW*C`` (one input channel, as in the first
 layer of a network), by output cell otherwise.
 
+Few filters: with ``F`` small (6 in LeNet's first layer) the products have few columns,
+which BLAS runs far below its peak, and the copies into ``P`` dominate. Then each row of
+``P`` serves ``g`` neighbouring output cells of one image row (``g`` divides ``OW``): the
+window of ``g`` cells spans ``KW + (g-1)*sw`` columns, so this is the convolution with stride
+``g*sw`` of a kernel that many columns wide, whose ``g*F`` filters hold the original
+kernel at each of the ``g`` offsets and zeros elsewhere; its output ``(N, OH, OW/g, g*F)``
+is ``y`` itself, read with a different shape. ``P`` gets shorter by ``g`` times more than it
+gets wider, and the products ``g`` times wider, at the price of multiplying by the zeros
+(a share ``(g-1)*sw / (KW + (g-1)*sw)`` of the work, kept under ``MAX_ZERO_SHARE``; an
+infinite input then also turns the neighbouring outputs of its group into NaN, as
+``0 * inf`` is NaN). The kernel gradient of the grouped kernel is summed back over the
+offsets. LeNet's first layer (6 filters, 5x5) runs with ``g = 4``, its second (16 filters)
+with ``g = 2``: forward, input gradient and kernel gradient each took about 30-40% less
+time than with ``g = 1``.
+
 Memory and speed: ``P`` is ``KH*KW*C`` times larger than ``x`` (14 MB for 64 images of
 14x14x32 and a 3x3 kernel). Built whole, it falls out of the cache between the copy and the
 product, and every call pays page faults for fresh memory. So the entry points walk the batch
@@ -63,6 +78,8 @@ from dlcore.kernels._memory import empty_aligned, zeros_aligned
 from dlcore.kernels.activations import add_bias_relu
 
 CHUNK_BYTES = 2**21  # size of the patch matrix built per step: a chunk that stays in the cache
+GROUPED_FILTERS = 24  # output cells are grouped until a product has this many columns ...
+MAX_ZERO_SHARE = 0.4  # ... as long as at most this share of the grouped kernel is zeros
 
 # ----- compiled loops -----------------------------------------------------------------------
 
@@ -246,6 +263,61 @@ class _PatchLayout:
         dx[...] = self._interior(padded, count)
 
 
+# ----- grouping neighbouring output cells -------------------------------------------------
+
+
+class _Grouping:
+    """The grouped convolution that computes ``groups`` neighbouring output cells of a row
+    per row of ``P`` (see the module docstring); ``groups = 1`` is the convolution itself."""
+
+    def __init__(self, kernel_shape, strides, out_size):
+        kernel_w, filters = kernel_shape[1], kernel_shape[3]
+        self.kernel_shape, self.col_step = tuple(kernel_shape), strides[1]
+        self.groups = 1
+        for groups in range(2, out_size[1] + 1):
+            if self.groups * filters >= GROUPED_FILTERS:
+                break
+            zeros = (groups - 1) * self.col_step
+            if zeros > MAX_ZERO_SHARE * (kernel_w + zeros):
+                break
+            if out_size[1] % groups == 0:
+                self.groups = groups
+        self.strides = (strides[0], self.groups * self.col_step)
+        self.out_size = (out_size[0], out_size[1] // self.groups)
+        self.width = kernel_w + (self.groups - 1) * self.col_step
+        self.filters = self.groups * filters
+
+    def layout(self, input_shape, pads):
+        """The ``_PatchLayout`` of the grouped convolution of images of ``input_shape``."""
+        kernel_size = (self.kernel_shape[0], self.width)
+        return _PatchLayout(input_shape, kernel_size, self.strides, pads, self.out_size)
+
+    def kernel(self, kernel):
+        """``(KH, width, C, groups*F)``: offset ``m`` holds ``kernel`` in columns
+        ``m*sw .. m*sw + KW - 1`` of filters ``m*F .. m*F + F - 1``, zeros elsewhere."""
+        if self.groups == 1:
+            return kernel
+        kernel_h, kernel_w, channels, filters = kernel.shape
+        grouped = np.zeros((kernel_h, self.width, channels, self.groups, filters), kernel.dtype)
+        for m in range(self.groups):
+            grouped[:, m * self.col_step : m * self.col_step + kernel_w, :, m] = kernel
+        return grouped.reshape(kernel_h, self.width, channels, -1)
+
+    def bias(self, bias):
+        return bias if bias is None or self.groups == 1 else np.tile(bias, self.groups)
+
+    def kernel_gradient(self, grouped):
+        """The gradient of ``kernel`` from that of the grouped kernel: the sum over offsets."""
+        if self.groups == 1:
+            return grouped
+        kernel_h, kernel_w, channels, filters = self.kernel_shape
+        offsets = grouped.reshape(kernel_h, self.width, channels, self.groups, filters)
+        total = np.zeros(self.kernel_shape, grouped.dtype)
+        for m in range(self.groups):
+            total += offsets[:, m * self.col_step : m * self.col_step + kernel_w, :, m]
+        return total
+
+
 # ----- entry points ---------------------------------------------------------------------------
 
 
@@ -298,17 +370,17 @@ def conv2d_forward(
     """
     dtype = np.result_type(x, kernel, *([] if bias is None else [bias]))
     x = x.astype(dtype, copy=False)
-    filters = kernel.shape[3]
-    matrix = np.ascontiguousarray(kernel.reshape(-1, filters), dtype=dtype)
-    layout = _PatchLayout(x.shape, kernel.shape[:2], strides, pads, out_size)
+    grouping = _Grouping(kernel.shape, strides, out_size)
+    matrix = np.ascontiguousarray(grouping.kernel(kernel).reshape(-1, grouping.filters), dtype)
+    layout = grouping.layout(x.shape, pads)
     chunks, padded, patches = layout.plan(x.shape[0], dtype)
-    y = empty_aligned((x.shape[0] * layout.rows_per_image, filters), dtype)
-    bias = None if bias is None else bias.astype(dtype, copy=False)
+    y = empty_aligned((x.shape[0] * layout.rows_per_image, grouping.filters), dtype)
+    bias = grouping.bias(None if bias is None else bias.astype(dtype, copy=False))
     for images, rows in chunks:
         patch_matrix = layout.fill_patches(x[images], padded, patches)
         np.matmul(patch_matrix, matrix, out=y[rows])
         add_bias_relu(y[rows], bias, relu)
-    return y.reshape(x.shape[0], *out_size, filters)
+    return y.reshape(x.shape[0], *out_size, kernel.shape[3])
 
 
 def conv2d_backward_input(
@@ -319,10 +391,10 @@ def conv2d_backward_input(
     pads: tuple[int, int],
 ) -> np.ndarray:
     """``dL/dx = col2im(G @ Kmat.T)``, shape ``input_shape``, one chunk of images at a time."""
-    filters = kernel.shape[3]
-    grad_rows = np.ascontiguousarray(g).reshape(-1, filters)
-    matrix = np.ascontiguousarray(kernel.reshape(-1, filters), dtype=g.dtype)
-    layout = _PatchLayout(input_shape, kernel.shape[:2], strides, pads, g.shape[1:3])
+    grouping = _Grouping(kernel.shape, strides, g.shape[1:3])
+    grad_rows = np.ascontiguousarray(g).reshape(-1, grouping.filters)
+    matrix = np.ascontiguousarray(grouping.kernel(kernel).reshape(-1, grouping.filters), g.dtype)
+    layout = grouping.layout(input_shape, pads)
     chunks, padded, patches = layout.plan(g.shape[0], g.dtype)
     dx = empty_aligned(input_shape, g.dtype)
     for images, rows in chunks:
@@ -340,18 +412,20 @@ def conv2d_backward_kernel(
     pads: tuple[int, int],
 ) -> np.ndarray:
     """``dL/dkernel = (P.T @ G).reshape(KH, KW, C, F)``, summed over chunks of images (each
-    chunk's ``P`` built anew in one reused buffer)."""
+    chunk's ``P`` built anew in one reused buffer), and over the offsets of grouped cells."""
     x = x.astype(g.dtype, copy=False)
-    grad_rows = np.ascontiguousarray(g).reshape(-1, kernel_shape[3])
-    layout = _PatchLayout(x.shape, kernel_shape[:2], strides, pads, g.shape[1:3])
+    grouping = _Grouping(kernel_shape, strides, g.shape[1:3])
+    grad_rows = np.ascontiguousarray(g).reshape(-1, grouping.filters)
+    layout = grouping.layout(x.shape, pads)
     chunks, padded, patches = layout.plan(x.shape[0], g.dtype)
-    total = np.zeros((layout.columns, kernel_shape[3]), g.dtype)
+    total = np.zeros((layout.columns, grouping.filters), g.dtype)
     part = np.empty_like(total)
     for images, rows in chunks:
         patch_matrix = layout.fill_patches(x[images], padded, patches)
         np.matmul(patch_matrix.T, grad_rows[rows], out=part)
         total += part
-    return total.reshape(kernel_shape)
+    grouped_shape = (kernel_shape[0], grouping.width, kernel_shape[2], grouping.filters)
+    return grouping.kernel_gradient(total.reshape(grouped_shape))
 
 
 # ----- numpy references -----------------------------------------------------------------------
