@@ -294,29 +294,35 @@ class _Grouping:
         kernel_size = (self.kernel_shape[0], self.width)
         return _PatchLayout(input_shape, kernel_size, self.strides, pads, self.out_size)
 
+    def _columns(self, offset):
+        """The columns of the grouped kernel that hold the kernel of group member ``offset``."""
+        start = offset * self.col_step
+        return slice(start, start + self.kernel_shape[1])
+
     def kernel(self, kernel):
         """``(KH, width, C, groups*F)``: offset ``m`` holds ``kernel`` in columns
         ``m*sw .. m*sw + KW - 1`` of filters ``m*F .. m*F + F - 1``, zeros elsewhere."""
         if self.groups == 1:
             return kernel
-        kernel_h, kernel_w, channels, filters = kernel.shape
+        kernel_h, _, channels, filters = kernel.shape
         grouped = np.zeros((kernel_h, self.width, channels, self.groups, filters), kernel.dtype)
         for m in range(self.groups):
-            grouped[:, m * self.col_step : m * self.col_step + kernel_w, :, m] = kernel
+            grouped[:, self._columns(m), :, m] = kernel
         return grouped.reshape(kernel_h, self.width, channels, -1)
 
     def bias(self, bias):
         return bias if bias is None or self.groups == 1 else np.tile(bias, self.groups)
 
     def kernel_gradient(self, grouped):
-        """The gradient of ``kernel`` from that of the grouped kernel: the sum over offsets."""
+        """The gradient of ``kernel`` from that of the grouped kernel, given as the product
+        ``P.T @ G`` (``KH*width*C`` rows, ``groups*F`` columns): the sum over offsets."""
         if self.groups == 1:
-            return grouped
-        kernel_h, kernel_w, channels, filters = self.kernel_shape
+            return grouped.reshape(self.kernel_shape)
+        kernel_h, _, channels, filters = self.kernel_shape
         offsets = grouped.reshape(kernel_h, self.width, channels, self.groups, filters)
         total = np.zeros(self.kernel_shape, grouped.dtype)
         for m in range(self.groups):
-            total += offsets[:, m * self.col_step : m * self.col_step + kernel_w, :, m]
+            total += offsets[:, self._columns(m), :, m]
         return total
 
 
@@ -426,8 +432,7 @@ def conv2d_backward_kernel(
         patch_matrix = layout.fill_patches(x[images], padded, patches)
         np.matmul(patch_matrix.T, grad_rows[rows], out=part)
         total += part
-    grouped_shape = (kernel_shape[0], grouping.width, kernel_shape[2], grouping.filters)
-    return grouping.kernel_gradient(total.reshape(grouped_shape))
+    return grouping.kernel_gradient(total)
 
 
 # ----- numpy references -----------------------------------------------------------------------
