@@ -68,10 +68,10 @@ def test_kernels_match_the_numpy_references(pool, strides, padding, dtype):
     g = np.random.default_rng(1).standard_normal((2, *out_size, 3)).astype(dtype)
     tolerance = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12)
 
-    y, argmax = kernels.max_pool2d_forward(x, *geometry)
+    y, where = kernels.max_pool2d_forward(x, *geometry)
     np.testing.assert_array_equal(y, kernels.max_pool2d_forward_reference(x, *geometry))
     np.testing.assert_allclose(
-        kernels.max_pool2d_backward(g, argmax, x.shape),
+        kernels.max_pool2d_backward(g, where, x.shape, *geometry[:3]),
         kernels.max_pool2d_backward_reference(x, g, *geometry),
         **tolerance,
     )
@@ -111,24 +111,31 @@ def test_max_pool_without_gradient_gives_the_training_values(dtype):
     np.testing.assert_array_equal(inference.data, training.data)
 
 
-@pytest.mark.parametrize("shape", [(2, 6, 8, 3), (1, 7, 5, 2)], ids=str)
+@pytest.mark.parametrize("shape", [(2, 6, 8, 3), (1, 7, 5, 2), (2, 5, 4, 16)], ids=str)
 def test_unrolled_2x2_pooling_agrees_with_the_general_loop_on_ties_and_nan(shape):
-    """2x2 windows at stride 2 take their own loops; ties keep the first maximum in window
-    order and NaN follows the same comparisons as the general loop."""
+    """2x2 windows at stride 2 take their own loops (the gradient two of them, by channel
+    count); ties keep the first maximum in window order and NaN follows the same comparisons
+    as the general loop; an odd last row or column gets no gradient."""
     rng = np.random.default_rng(1)
     x = rng.integers(0, 3, shape).astype(np.float32)  # many ties
     x[0, 1, 1, 0] = np.nan
     x[0, 2, 3, 1] = np.nan
     geometry = ((2, 2), (2, 2), (0, 0), (shape[1] // 2, shape[2] // 2))
-    y, argmax = kernels.max_pool2d_forward(x, *geometry)
+    y, where = kernels.max_pool2d_forward(x, *geometry)
     out = (shape[0], shape[1] // 2 * (shape[2] // 2), shape[3])
     expected_y = np.empty(out, np.float32)
-    expected_argmax = np.empty(out, np.int64)
+    expected_where = np.empty(out, where.dtype)
     windows = kernels._real_windows(*shape[1:3], *geometry[0], *geometry[1], 0, 0, *geometry[3])
-    kernels._max_pool2d_forward_loop(x, windows, expected_y, expected_argmax)
+    kernels._max_pool2d_forward_loop(x, windows, expected_y, expected_where)
     np.testing.assert_array_equal(y.reshape(out), expected_y)
-    np.testing.assert_array_equal(argmax.reshape(out), expected_argmax)
+    np.testing.assert_array_equal(where.reshape(out), expected_where)
     np.testing.assert_array_equal(kernels.max_pool2d_forward_values(x, *geometry), y)
+
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    dx = kernels.max_pool2d_backward(g, where, shape, *geometry[:3])
+    expected_dx = np.zeros(shape, np.float32)
+    kernels._max_pool2d_backward_loop(g.reshape(out), expected_where, windows, expected_dx)
+    np.testing.assert_array_equal(dx, expected_dx)
 
 
 # ----- PyTorch parity ----------------------------------------------------------------------

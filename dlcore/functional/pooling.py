@@ -28,13 +28,13 @@ class MaxPool2DFunction(Function):
     def forward(ctx: Context, x, pool, strides, pads, out_size):
         if not ctx.needs_input_grad[0]:
             return kernels.max_pool2d_forward_values(x, pool, strides, pads, out_size)
-        y, ctx.argmax = kernels.max_pool2d_forward(x, pool, strides, pads, out_size)
-        ctx.input_shape = x.shape
+        y, ctx.where = kernels.max_pool2d_forward(x, pool, strides, pads, out_size)
+        ctx.input_shape, ctx.geometry = x.shape, (pool, strides, pads)
         return y
 
     @staticmethod
     def backward(ctx: Context, g):
-        return (kernels.max_pool2d_backward(g, ctx.argmax, ctx.input_shape),)
+        return (kernels.max_pool2d_backward(g, ctx.where, ctx.input_shape, *ctx.geometry),)
 
 
 class AvgPool2DFunction(Function):
